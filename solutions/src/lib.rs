@@ -1,0 +1,12 @@
+//! # netkit solutions: the reference implementations
+//!
+//! The same modules and public API as the `exercises` crate, done, and written
+//! to be read by a student who has just finished the exercise: plain names, and
+//! the reasons in comments.
+//!
+//! ## Layout
+//!
+//! - [`ch1`]: sockets. UDP and TCP, message framing, the TCP header.
+#![forbid(unsafe_op_in_unsafe_fn)]
+
+pub mod ch1;

@@ -1,0 +1,21 @@
+//! `netkit`: the runner. Every server, client and demo that a person runs by
+//! hand is a subcommand here, built against the implementation under test
+//! (`cargo xtask run PROGRAM` for yours, `--solutions` for the reference).
+
+use clap::Parser;
+use netkit_tests::programs::Program;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "netkit",
+    about = "Runs the kit's servers and clients against your code (or the reference, built with --features solutions).",
+    after_help = "Run through `cargo xtask run PROGRAM [ARGS…]`; add `--solutions` to run the reference."
+)]
+struct Cli {
+    #[command(subcommand)]
+    program: Program,
+}
+
+fn main() -> anyhow::Result<()> {
+    Cli::parse().program.run()
+}

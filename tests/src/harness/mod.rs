@@ -1,0 +1,37 @@
+//! What every test uses. Each wait here is bounded, and each one also watches
+//! the code under test: when a server thread panics (a stub's `todo!()`) or a
+//! program exits, the wait fails at once with that message instead of waiting
+//! out its timeout.
+//!
+//! - [`report`]: failure messages that say what was sent, what was expected,
+//!   what came back, and the likely cause.
+//! - [`liveness`]: the [`Liveness`] trait: "is the code under test still running?"
+//! - [`server`]: [`ServerThread`], a `serve(…)` call run on its own thread.
+//! - [`program`]: [`Program`], a runner program as a child process in its own
+//!   process group, killed with the group when dropped.
+//! - [`net`]: [`UdpPeer`] and [`TcpPeer`], the test's side of a conversation.
+//! - [`watchdog`]: [`watchdog()`], for code that may deadlock.
+
+pub mod liveness;
+pub mod net;
+pub mod program;
+pub mod report;
+pub mod server;
+pub mod watchdog;
+
+pub use liveness::{Liveness, wait_for};
+pub use net::{TcpPeer, UdpPeer, loopback_listener, loopback_udp};
+pub use program::Program;
+pub use report::{Report, show};
+pub use server::ServerThread;
+pub use watchdog::watchdog;
+
+use std::time::Duration;
+
+/// How long a test waits for any one thing (a reply, a line, a connection).
+/// Generous, because a loaded CI machine is slow; a correct implementation
+/// answers in milliseconds, and a dead one is noticed at the next [`STEP`].
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How often a wait looks at the code under test to see whether it died.
+pub const STEP: Duration = Duration::from_millis(20);

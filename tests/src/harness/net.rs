@@ -1,0 +1,225 @@
+//! The test's side of a conversation over loopback.
+//!
+//! Every read is bounded and watches the code under test (see
+//! [`wait_for`]); every failure panics with a [`Report`].
+
+use super::liveness::{WaitError, wait_for};
+use super::{Liveness, Report, STEP, TIMEOUT, show};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
+
+/// A TCP listener on `127.0.0.1:0`: a free port chosen by the OS, so tests run
+/// in parallel. Hand it to the server under test; ask it for `local_addr()`.
+pub fn loopback_listener() -> TcpListener {
+    TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0 failed: is loopback up?")
+}
+
+/// A UDP socket on `127.0.0.1:0`, for the server under test.
+pub fn loopback_udp() -> UdpSocket {
+    UdpSocket::bind("127.0.0.1:0").expect("binding 127.0.0.1:0 failed: is loopback up?")
+}
+
+/// Turns a failed wait into the test's failure, with the full story.
+#[track_caller]
+fn fail_wait(error: WaitError, sent: &str, expected: &str) -> ! {
+    let (got, cause) = match &error {
+        WaitError::Died(why) => (why.clone(), "see the message above: the code under test stopped"),
+        WaitError::TimedOut => (
+            format!("nothing within {} s", TIMEOUT.as_secs()),
+            "the server never answered: is it replying to the sender's address, \
+             and flushing what it writes?",
+        ),
+        WaitError::Io(e) => (format!("an error on the test's socket: {e}"), "the peer closed or reset the connection"),
+    };
+    Report::sent(sent).expected(expected).got(got).cause(cause).fail()
+}
+
+/// A UDP client played by the test.
+pub struct UdpPeer {
+    socket: UdpSocket,
+}
+
+impl UdpPeer {
+    /// Binds a fresh socket on `127.0.0.1:0`.
+    pub fn new() -> Self {
+        let socket = loopback_udp();
+        socket.set_read_timeout(Some(STEP)).expect("setting a read timeout");
+        UdpPeer { socket }
+    }
+
+    /// This peer's own address: what a server sees as the sender.
+    pub fn addr(&self) -> SocketAddr {
+        self.socket.local_addr().expect("a bound socket has an address")
+    }
+
+    /// Sends one datagram.
+    pub fn send(&self, to: SocketAddr, datagram: &[u8]) {
+        self.socket
+            .send_to(datagram, to)
+            .unwrap_or_else(|e| panic!("sending {} to {to} failed: {e}", show(datagram)));
+    }
+
+    /// Waits for the next datagram (from anyone) and returns it with its sender.
+    /// `sent` and `expected` describe the exchange for the failure message.
+    #[track_caller]
+    pub fn recv(&self, watched: &dyn Liveness, sent: &str, expected: &str) -> (Vec<u8>, SocketAddr) {
+        let mut buf = vec![0u8; 65_536];
+        match wait_for(watched, || {
+            let (n, from) = self.socket.recv_from(&mut buf)?;
+            Ok(Some((buf[..n].to_vec(), from)))
+        }) {
+            Ok(got) => got,
+            Err(e) => fail_wait(e, sent, expected),
+        }
+    }
+
+    /// Sends `datagram` to `server` and returns the reply's bytes.
+    #[track_caller]
+    pub fn ask(&self, server: SocketAddr, datagram: &[u8], watched: &dyn Liveness) -> Vec<u8> {
+        self.send(server, datagram);
+        let sent = format!("datagram {} to {server}", show(datagram));
+        let (reply, from) = self.recv(watched, &sent, "a reply datagram");
+        if from != server {
+            Report::sent(sent)
+                .expected(format!("the reply to come from {server}"))
+                .got(format!("{} from {from}", show(&reply)))
+                .cause("the reply was sent from another socket than the one the request reached")
+                .fail();
+        }
+        reply
+    }
+}
+
+impl Default for UdpPeer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A TCP client played by the test, with a buffered reader over the same stream.
+pub struct TcpPeer {
+    addr: SocketAddr,
+    reader: BufReader<TcpStream>,
+    /// What this peer has sent so far, shortened, for failure messages.
+    log: String,
+}
+
+impl TcpPeer {
+    /// Connects to `addr`, within [`TIMEOUT`].
+    #[track_caller]
+    pub fn connect(addr: SocketAddr) -> Self {
+        let stream = TcpStream::connect_timeout(&addr, TIMEOUT)
+            .unwrap_or_else(|e| panic!("connecting to the server at {addr} failed: {e}"));
+        stream.set_read_timeout(Some(STEP)).expect("setting a read timeout");
+        stream.set_nodelay(true).expect("setting TCP_NODELAY");
+        TcpPeer {
+            addr,
+            reader: BufReader::new(stream),
+            log: String::new(),
+        }
+    }
+
+    /// The underlying stream, for what the helpers do not cover.
+    pub fn stream(&self) -> &TcpStream {
+        self.reader.get_ref()
+    }
+
+    /// What this peer has sent so far, as shown in failure messages.
+    pub fn sent(&self) -> String {
+        if self.log.is_empty() {
+            format!("nothing yet, on a connection to {}", self.addr)
+        } else {
+            format!("{} to {}", self.log, self.addr)
+        }
+    }
+
+    /// Sends all of `bytes`.
+    #[track_caller]
+    pub fn send(&mut self, bytes: &[u8]) {
+        if let Err(e) = self.reader.get_mut().write_all(bytes) {
+            panic!("sending {} to {} failed: {e}", show(bytes), self.addr);
+        }
+        if self.log.len() < 300 {
+            if !self.log.is_empty() {
+                self.log.push_str(", then ");
+            }
+            self.log.push_str(&show(bytes));
+        }
+    }
+
+    /// Closes the writing half: the server reads end-of-file, and can still reply.
+    pub fn shutdown_write(&mut self) {
+        // NotConnected means the server already closed; the reads will tell.
+        let _ = self.reader.get_ref().shutdown(Shutdown::Write);
+        self.log.push_str(", then closed the writing half");
+    }
+
+    /// Reads one line (without its `\n`), failing with a report if none comes.
+    #[track_caller]
+    pub fn read_line(&mut self, watched: &dyn Liveness, expected: &str) -> String {
+        match self.try_read_line(watched) {
+            Ok(Some(line)) => line,
+            Ok(None) => Report::sent(self.sent())
+                .expected(expected)
+                .got("end of file: the server closed the connection")
+                .cause("the server closed the connection before replying")
+                .fail(),
+            Err(e) => fail_wait(e, &self.sent(), expected),
+        }
+    }
+
+    /// Reads one line (without its `\n`); `Ok(None)` at end of file.
+    pub fn try_read_line(&mut self, watched: &dyn Liveness) -> Result<Option<String>, WaitError> {
+        let mut line = Vec::new();
+        wait_for(watched, || {
+            // read_until keeps what it has read in `line` across timeouts.
+            let n = self.reader.read_until(b'\n', &mut line)?;
+            if n == 0 && line.is_empty() {
+                return Ok(Some(None));
+            }
+            if line.ends_with(b"\n") || n == 0 {
+                return Ok(Some(Some(())));
+            }
+            Ok(None)
+        })
+        .map(|got| {
+            got.map(|()| {
+                if line.ends_with(b"\n") {
+                    line.pop();
+                }
+                String::from_utf8_lossy(&line).into_owned()
+            })
+        })
+    }
+
+    /// Reads until the server closes the connection, and returns all of it.
+    #[track_caller]
+    pub fn read_to_end(&mut self, watched: &dyn Liveness, expected: &str) -> Vec<u8> {
+        let mut all = Vec::new();
+        let mut chunk = [0u8; 8192];
+        let outcome = wait_for(watched, || {
+            let n = self.reader.read(&mut chunk)?;
+            all.extend_from_slice(&chunk[..n]);
+            Ok((n == 0).then_some(()))
+        });
+        if let Err(e) = outcome {
+            if !matches!(e, WaitError::Io(ref io) if io.kind() == io::ErrorKind::ConnectionReset) {
+                fail_wait(e, &self.sent(), expected);
+            }
+        }
+        all
+    }
+
+    /// Waits until the server closes the connection, failing with a report if
+    /// it sends anything first or keeps the connection open.
+    #[track_caller]
+    pub fn expect_closed(&mut self, watched: &dyn Liveness, expected: &str) {
+        let rest = self.read_to_end(watched, expected);
+        if !rest.is_empty() {
+            Report::sent(self.sent())
+                .expected(expected)
+                .got(format!("more data: {}", show(&rest)))
+                .fail();
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! A runner program (`netkit udp-dict-server …`) as a child process.
+
+use super::{Liveness, Report, TIMEOUT};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// The runner binary, built with the same implementation as this test.
+///
+/// Cargo builds a package's binaries before its integration tests and puts
+/// them one folder above the test executable (`target/debug/netkit` beside
+/// `target/debug/deps/suite-…`). `NETKIT_RUNNER` overrides that.
+pub fn runner_path() -> PathBuf {
+    if let Some(path) = std::env::var_os("NETKIT_RUNNER") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("the test knows its own path");
+    let mut dir = exe.parent().expect("an executable lives in a folder").to_path_buf();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    dir.join("netkit")
+}
+
+/// A runner program in its own process group: stdout is read line by line,
+/// stderr is kept for failure messages, stdin is a pipe. Dropping it kills
+/// the whole group (the program and anything it started) and reaps it.
+pub struct Program {
+    command_line: String,
+    child: Mutex<Child>,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    /// Every stdout line seen so far, for failure messages.
+    seen: Vec<String>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Program {
+    /// Starts `netkit ARGS…`.
+    #[track_caller]
+    pub fn start(args: &[&str]) -> Self {
+        let runner = runner_path();
+        let command_line = format!("netkit {}", args.join(" "));
+        let mut child = Command::new(&runner)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // Its own group, so that Drop can kill everything it started.
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {} failed: {e}", runner.display()));
+
+        let (tx, lines) = mpsc::channel();
+        let stdout = child.stdout.take().expect("stdout is piped");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&stderr);
+        let mut err_pipe = child.stderr.take().expect("stderr is piped");
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = err_pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(&buf[..n]);
+            }
+        });
+        let stdin = child.stdin.take();
+        Program {
+            command_line,
+            child: Mutex::new(child),
+            stdin,
+            lines,
+            seen: Vec::new(),
+            stderr,
+        }
+    }
+
+    /// Starts a server program and waits for its first line,
+    /// `listening on IP:PORT`; returns the program and that address.
+    #[track_caller]
+    pub fn start_server(args: &[&str]) -> (Self, SocketAddr) {
+        let mut program = Program::start(args);
+        let line = program.expect_line("`listening on IP:PORT` as the first line", |_| true);
+        let addr = line
+            .strip_prefix("listening on ")
+            .and_then(|rest| rest.trim().parse().ok())
+            .unwrap_or_else(|| {
+                Report::sent(format!("started `{}`", program.command_line))
+                    .expected("`listening on IP:PORT` as the first line of stdout")
+                    .got(format!("{line:?}"))
+                    .cause("a server prints where it listens first, so that callers can learn an ephemeral port")
+                    .fail()
+            });
+        (program, addr)
+    }
+
+    /// The command line, as shown in failure messages.
+    pub fn command_line(&self) -> &str {
+        &self.command_line
+    }
+
+    /// Writes one line to the program's stdin.
+    #[track_caller]
+    pub fn type_line(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin was closed with close_stdin");
+        if let Err(e) = writeln!(stdin, "{line}").and_then(|()| stdin.flush()) {
+            let why = self.check().err().unwrap_or_default();
+            panic!("typing {line:?} into `{}` failed: {e}. {why}", self.command_line);
+        }
+    }
+
+    /// Closes stdin: the program reads end of input.
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Waits for the next stdout line for which `accept` is true, skipping
+    /// others; fails with everything seen if the program exits or
+    /// [`TIMEOUT`] passes first.
+    #[track_caller]
+    pub fn expect_line(&mut self, expected: &str, accept: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if accept(&line) {
+                        return line;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => self.fail_expecting(expected, "nothing more within the time limit"),
+                Err(RecvTimeoutError::Disconnected) => {
+                    let status = self.wait_exit();
+                    self.fail_expecting(expected, &format!("it closed stdout and exited with {status}"))
+                }
+            }
+        }
+    }
+
+    #[track_caller]
+    fn fail_expecting(&self, expected: &str, what: &str) -> ! {
+        Report::sent(format!("started `{}`", self.command_line))
+            .expected(format!("a line of stdout: {expected}"))
+            .got(format!(
+                "{what}; stdout so far: {:?}; stderr: {}",
+                self.seen,
+                self.stderr_text()
+            ))
+            .cause("the program did not print what the book's page says it prints")
+            .fail()
+    }
+
+    /// Waits for the program to exit (within [`TIMEOUT`]) and returns its status.
+    #[track_caller]
+    pub fn wait_exit(&self) -> ExitStatus {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let status = self.child.lock().unwrap_or_else(|p| p.into_inner()).try_wait();
+            match status {
+                Ok(Some(status)) => return status,
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::park_timeout(super::STEP);
+                }
+                Ok(None) => panic!(
+                    "`{}` did not exit within {} s; stderr: {}",
+                    self.command_line,
+                    TIMEOUT.as_secs(),
+                    self.stderr_text()
+                ),
+                Err(e) => panic!("waiting for `{}` failed: {e}", self.command_line),
+            }
+        }
+    }
+
+    /// Every stdout line read so far.
+    pub fn stdout_seen(&self) -> &[String] {
+        &self.seen
+    }
+
+    /// What the program wrote to stderr so far.
+    pub fn stderr_text(&self) -> String {
+        let bytes = self.stderr.lock().unwrap_or_else(|p| p.into_inner());
+        if bytes.is_empty() {
+            "(empty)".to_string()
+        } else {
+            String::from_utf8_lossy(&bytes).trim_end().to_string()
+        }
+    }
+
+    /// The program's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.lock().unwrap_or_else(|p| p.into_inner()).id()
+    }
+}
+
+impl Liveness for Program {
+    fn check(&self) -> Result<(), String> {
+        let status = self.child.lock().unwrap_or_else(|p| p.into_inner()).try_wait();
+        match status {
+            Ok(None) => Ok(()),
+            Ok(Some(status)) => Err(format!(
+                "`{}` exited with {status}; its stderr: {}",
+                self.command_line,
+                self.stderr_text()
+            )),
+            Err(e) => Err(format!("`{}` could not be waited for: {e}", self.command_line)),
+        }
+    }
+}
+
+impl Drop for Program {
+    fn drop(&mut self) {
+        let child = self.child.get_mut().unwrap_or_else(|p| p.into_inner());
+        // The group id is the child's pid (process_group(0) above). Kill the
+        // group first, so grandchildren go too, then reap our own child so no
+        // zombie is left behind.
+        let pgid = nix::unistd::Pid::from_raw(child.id() as i32);
+        let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGKILL);
+        let _ = child.wait();
+    }
+}

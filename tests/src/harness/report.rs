@@ -1,0 +1,94 @@
+//! Failure messages that teach.
+
+use std::fmt;
+
+/// A failed expectation: what the test sent, what it expected, what came back,
+/// and the most likely cause. Its `Display` is the panic message a student sees.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// What the test did or sent, e.g. `datagram b"apple" to 127.0.0.1:4000`.
+    pub sent: String,
+    /// What a correct implementation does.
+    pub expected: String,
+    /// What actually happened.
+    pub got: String,
+    /// The mistake that most often produces this failure.
+    pub cause: String,
+}
+
+impl Report {
+    /// Starts a report from what the test sent.
+    pub fn sent(sent: impl Into<String>) -> Self {
+        Report {
+            sent: sent.into(),
+            ..Report::default()
+        }
+    }
+
+    /// Adds what a correct implementation does.
+    pub fn expected(mut self, expected: impl Into<String>) -> Self {
+        self.expected = expected.into();
+        self
+    }
+
+    /// Adds what actually happened.
+    pub fn got(mut self, got: impl Into<String>) -> Self {
+        self.got = got.into();
+        self
+    }
+
+    /// Adds the likely cause.
+    pub fn cause(mut self, cause: impl Into<String>) -> Self {
+        self.cause = cause.into();
+        self
+    }
+
+    /// Panics with this report: the test fails with the whole explanation.
+    #[track_caller]
+    pub fn fail(self) -> ! {
+        panic!("{self}")
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The first line is what `cargo xtask check` shows; keep it the one
+        // that matters most.
+        writeln!(f, "{}", self.got)?;
+        writeln!(f, "  sent:         {}", self.sent)?;
+        writeln!(f, "  expected:     {}", self.expected)?;
+        writeln!(f, "  got:          {}", self.got)?;
+        if !self.cause.is_empty() {
+            writeln!(f, "  likely cause: {}", self.cause)?;
+        }
+        Ok(())
+    }
+}
+
+/// Shows bytes the way a test author would write them: `b"apple\n"`, with
+/// non-UTF-8 bytes escaped, and long input cut to its first 120 bytes.
+pub fn show(bytes: &[u8]) -> String {
+    const MAX: usize = 120;
+    let shown: String = bytes
+        .iter()
+        .take(MAX)
+        .flat_map(|&b| std::ascii::escape_default(b))
+        .map(char::from)
+        .collect();
+    if bytes.len() > MAX {
+        format!("b\"{shown}\"… ({} bytes in all)", bytes.len())
+    } else {
+        format!("b\"{shown}\"")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn show_escapes_and_cuts() {
+        assert_eq!(show(b"a\n\xff"), r#"b"a\n\xff""#);
+        assert!(show(&[b'x'; 200]).ends_with("(200 bytes in all)"));
+    }
+}

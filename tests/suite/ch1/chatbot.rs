@@ -1,0 +1,1 @@
+//! Tests of the exercise `chatbot` (to be written).

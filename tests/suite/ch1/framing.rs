@@ -1,0 +1,1 @@
+//! Tests of the exercise `framing` (to be written).

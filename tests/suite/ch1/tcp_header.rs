@@ -1,0 +1,1 @@
+//! Tests of the exercise `tcp-header` (to be written).

@@ -1,0 +1,1 @@
+//! Tests of the exercise `udp-dict` (to be written).

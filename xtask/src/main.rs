@@ -3,18 +3,35 @@
 //! ## Layout
 //!
 //! - [`manifest`]: `kit.toml`, the chapters and exercises.
+//! - [`suite`]: building the suite with cargo and reading libtest's output.
+//! - [`check`]: `check` and `list`, where a student stands.
+//! - [`hint`]: `hint`, one hint at a time.
+//! - [`run`]: `run`, the runner's programs and the book's demos.
+//! - [`selftest`]: `test`, the kit's own checks.
 //! - [`book`]: building the book (student and teacher editions) and checking it.
 //!
 //! Adding a command is one new variant of [`Command`] and one arm in `main`.
 
 mod book;
+mod check;
+mod hint;
 mod manifest;
+mod run;
+mod selftest;
+mod suite;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use suite::Kit;
 
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask", about = "The netkit command line: check your exercises, read hints, run servers, build the book.")]
+#[command(
+    name = "cargo xtask",
+    about = "The netkit command line: check your exercises, read hints, run servers, build the book.",
+    after_help = "Start with `cargo xtask check chapter1`."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -22,7 +39,46 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Build the book.
+    /// Build and run the tests of some exercises, and say where each stands.
+    Check {
+        /// `all`, a chapter (`chapter1`) or an exercise (`udp-dict`).
+        #[arg(default_value = "all")]
+        what: String,
+        /// Check the reference solutions instead of your code.
+        #[arg(long)]
+        solutions: bool,
+    },
+    /// List every exercise by chapter, with its state.
+    List {
+        /// The reference solutions' states instead of yours.
+        #[arg(long)]
+        solutions: bool,
+    },
+    /// Show a hint for an exercise, gentlest first.
+    Hint {
+        /// The exercise, e.g. `udp-dict`.
+        exercise: String,
+        /// Which hint (1 is the gentlest).
+        number: Option<usize>,
+        /// Show all the hints at once.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Run a server, client or demo: `cargo xtask run udp-dict-server --addr 127.0.0.1:0`.
+    #[command(trailing_var_arg = true)]
+    Run {
+        /// Run the reference solution's program instead of yours.
+        #[arg(long)]
+        solutions: bool,
+        /// The program; without one, the list of programs.
+        program: Option<String>,
+        /// Its arguments.
+        #[arg(allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// The kit's own checks: reference passes, stubs fail, files agree, book builds.
+    Test,
+    /// Build the book (to target/book/student or target/book/teacher).
     Book {
         /// The teacher's edition, with the reference solutions.
         #[arg(long)]
@@ -30,17 +86,66 @@ enum Command {
     },
 }
 
-fn main() -> Result<()> {
-    let cli = Cli::parse();
-    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let manifest = manifest::Manifest::load(&root)?;
-    match cli.command {
-        Command::Book { teacher } => {
-            let edition = if teacher { book::Edition::Teacher } else { book::Edition::Student };
-            let out = root.join("target/book").join(if teacher { "teacher" } else { "student" });
-            let index = book::build(&root, &manifest, edition, &out)?;
-            println!("{}", index.display());
+/// The kit's root: xtask lives in `ROOT/xtask`.
+fn kit_root() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.parent().map(PathBuf::from).unwrap_or(here)
+}
+
+fn main() -> ExitCode {
+    match run_command(Cli::parse().command) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
         }
     }
-    Ok(())
+}
+
+/// Runs one command; `Ok(false)` means it ran and found something not done.
+fn run_command(command: Command) -> Result<bool> {
+    let root = kit_root();
+    let manifest = manifest::Manifest::load(&root)?;
+    match command {
+        Command::Check { what, solutions } => {
+            check::check(&root, &manifest, &what, Kit::from_flag(solutions))
+        }
+        Command::List { solutions } => {
+            check::list(&root, &manifest, Kit::from_flag(solutions)).map(|()| true)
+        }
+        Command::Hint {
+            exercise,
+            number,
+            all,
+        } => hint::hint(&manifest, &exercise, number, all).map(|()| true),
+        Command::Run {
+            solutions,
+            program,
+            args,
+        } => run::run(
+            &root,
+            &manifest,
+            Kit::from_flag(solutions),
+            program.as_deref(),
+            &args,
+        )
+        .map(|()| true),
+        Command::Test => selftest::test(&root, &manifest),
+        Command::Book { teacher } => {
+            let (edition, folder) = if teacher {
+                (book::Edition::Teacher, "teacher")
+            } else {
+                (book::Edition::Student, "student")
+            };
+            let index = book::build(
+                &root,
+                &manifest,
+                edition,
+                &root.join("target/book").join(folder),
+            )?;
+            println!("The book is at file://{}", index.display());
+            Ok(true)
+        }
+    }
 }

@@ -1,0 +1,80 @@
+//! `cargo xtask run [--solutions] PROGRAM [ARGS…]`: a server, client or demo.
+//!
+//! The exercises' programs are subcommands of the runner binary `netkit`
+//! (tests/src/programs), built against your code or, with `--solutions`, the
+//! reference. The book's demos are the binaries of `book/listings`.
+
+use crate::manifest::Manifest;
+use crate::suite::{Kit, cargo};
+use anyhow::{Result, bail};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+
+/// Every program `run` knows: the runner's, then the listings'.
+pub fn programs(root: &Path, manifest: &Manifest) -> (Vec<String>, Vec<String>) {
+    let runner: Vec<String> = manifest
+        .exercises
+        .iter()
+        .flat_map(|e| e.programs.iter().cloned())
+        .collect();
+    let mut listings: Vec<String> = std::fs::read_dir(root.join("book/listings/src/bin"))
+        .map(|dir| {
+            dir.filter_map(|entry| {
+                let path = entry.ok()?.path();
+                (path.extension()? == "rs")
+                    .then(|| path.file_stem()?.to_str().map(str::to_string))?
+            })
+            .collect()
+        })
+        .unwrap_or_default();
+    listings.sort();
+    (runner, listings)
+}
+
+/// Replaces this process with `cargo run … PROGRAM ARGS`, so that stdin,
+/// stdout and Ctrl-C reach the program directly.
+pub fn run(
+    root: &Path,
+    manifest: &Manifest,
+    kit: Kit,
+    program: Option<&str>,
+    args: &[String],
+) -> Result<()> {
+    let (runner, listings) = programs(root, manifest);
+    let mut command = cargo();
+    command.current_dir(std::env::current_dir()?);
+    match program {
+        Some(p) if runner.iter().any(|r| r == p) => {
+            command
+                .args(["run", "-q", "--manifest-path"])
+                .arg(root.join("tests/Cargo.toml"))
+                .args(["-p", "netkit-tests", "--bin", "netkit"])
+                .args(kit.feature_args())
+                .arg("--")
+                .arg(p);
+        }
+        Some(p) if listings.iter().any(|l| l == p) => {
+            command
+                .args(["run", "-q", "--manifest-path"])
+                .arg(root.join("book/listings/Cargo.toml"))
+                .args(["-p", "listings", "--bin", p, "--"]);
+        }
+        _ => {
+            eprintln!("Programs of the exercises (add --solutions to run the reference):");
+            for p in &runner {
+                eprintln!("  {p}");
+            }
+            eprintln!("Demonstration programs of the book:");
+            for p in &listings {
+                eprintln!("  {p}");
+            }
+            match program {
+                Some(p) => bail!("there is no program `{p}`"),
+                None => bail!("name a program: `cargo xtask run PROGRAM [ARGS…]`"),
+            }
+        }
+    }
+    command.args(args);
+    let error = command.exec();
+    bail!("could not start cargo: {error}")
+}

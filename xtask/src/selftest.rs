@@ -1,0 +1,443 @@
+//! `cargo xtask test`: the kit proves itself sound.
+//!
+//! 1. Against the reference, every test passes.
+//! 2. Against the stubs, everything compiles without warnings, and every test
+//!    fails, each one run on its own and quickly (a test that passes on a
+//!    stub asserts nothing; one that is slow to fail waits out a timeout
+//!    instead of noticing the stub's panic).
+//! 3. kit.toml, exercises/, solutions/, the suite and the book agree.
+//! 4. The book builds, student and teacher editions, every include resolved
+//!    and nothing loaded from outside.
+//! 5. The runner's programs start, the book's listings work, and the kit's
+//!    own unit tests (xtask, the harness) pass.
+//!
+//! Every check prints `ok` or `FAIL` with the fix; the last line is
+//! `N passed, N failed`.
+
+use crate::book::{self, Edition};
+use crate::manifest::Manifest;
+use crate::suite::{self, Kit, Outcome, cargo};
+use anyhow::Result;
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// A test against a stub that takes longer than this to fail is waiting out
+/// a timeout: the harness's waits notice a dead server within milliseconds.
+const SLOW_TO_FAIL: Duration = Duration::from_secs(5);
+
+/// Counts and prints the checks.
+#[derive(Default)]
+struct Tally {
+    passed: usize,
+    failed: usize,
+}
+
+impl Tally {
+    fn ok(&mut self, what: impl AsRef<str>) {
+        self.passed += 1;
+        println!("  ok    {}", what.as_ref());
+    }
+
+    fn fail(&mut self, what: impl AsRef<str>) {
+        self.failed += 1;
+        let mut lines = what.as_ref().lines();
+        println!("  FAIL  {}", lines.next().unwrap_or_default());
+        for line in lines {
+            println!("        {line}");
+        }
+    }
+
+    fn check(&mut self, good: bool, ok: impl AsRef<str>, fail: impl AsRef<str>) {
+        if good { self.ok(ok) } else { self.fail(fail) }
+    }
+}
+
+fn heading(n: usize, text: &str) {
+    println!("\n== {n}/5 {text}");
+}
+
+/// Runs every check; returns whether all held.
+pub fn test(root: &Path, manifest: &Manifest) -> Result<bool> {
+    let started = Instant::now();
+    let mut tally = Tally::default();
+
+    heading(1, "the reference: every test passes against solutions/");
+    let reference_tests = reference(root, &mut tally)?;
+
+    heading(
+        2,
+        "the stubs: everything compiles without warnings, and every test fails, fast",
+    );
+    stubs(root, manifest, &mut tally)?;
+
+    heading(
+        3,
+        "kit.toml, exercises/, solutions/, the suite and the book agree",
+    );
+    agreement(root, manifest, &reference_tests, &mut tally)?;
+
+    heading(4, "the book builds, student and teacher editions");
+    for (edition, folder) in [(Edition::Student, "student"), (Edition::Teacher, "teacher")] {
+        let out = root.join("target/book").join(folder);
+        match book::build(root, manifest, edition, &out) {
+            Ok(index) => tally.ok(format!("{folder} edition: {}", index.display())),
+            Err(e) => tally.fail(format!("{folder} edition: {e:#}")),
+        }
+    }
+
+    heading(5, "programs, listings, and the kit's own unit tests");
+    programs(root, manifest, &mut tally)?;
+
+    println!("\ntook {:.0} s", started.elapsed().as_secs_f64());
+    println!("kit: {} passed, {} failed", tally.passed, tally.failed);
+    Ok(tally.failed == 0)
+}
+
+/// Check 1. Returns the suite's test names.
+fn reference(root: &Path, tally: &mut Tally) -> Result<Vec<String>> {
+    let build = suite::build(root, Kit::Solutions)?;
+    let Some(executable) = build.executable else {
+        for e in build.errors() {
+            tally.fail(format!(
+                "the suite does not build against the reference:\n{}",
+                e.rendered
+            ));
+        }
+        return Ok(Vec::new());
+    };
+    let names = suite::list(root, &executable)?;
+    let run = suite::run(root, &executable, &[], &[])?;
+    for name in &names {
+        match run.outcomes.get(name) {
+            Some(Outcome::Passed) => tally.ok(format!("{name} passes")),
+            Some(Outcome::Failed(message)) => {
+                tally.fail(format!("{name} FAILS against the reference:\n{message}"))
+            }
+            Some(Outcome::Ignored) => tally.fail(format!(
+                "{name} is ignored: a test that never runs proves nothing"
+            )),
+            None => tally.fail(format!("{name} did not run (did the suite crash?)")),
+        }
+    }
+    if let Some(line) = &run.result_line {
+        println!("  {line}");
+    }
+    Ok(names)
+}
+
+/// Check 2.
+fn stubs(root: &Path, manifest: &Manifest, tally: &mut Tally) -> Result<()> {
+    let build = suite::build(root, Kit::Exercises)?;
+    let warnings: Vec<_> = build.warnings_in("exercises").collect();
+    tally.check(
+        warnings.is_empty(),
+        "the stubs build without warnings",
+        format!(
+            "the stubs build with {} warnings; a student's first build should be clean \
+             (use each parameter in the todo!() message, or `let _ = …`):\n{}",
+            warnings.len(),
+            warnings
+                .iter()
+                .map(|w| w.rendered.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    );
+    let Some(executable) = build.executable else {
+        for e in build.errors() {
+            tally.fail(format!(
+                "the stubs do not compile; a fresh kit must:\n{}",
+                e.rendered
+            ));
+        }
+        return Ok(());
+    };
+    let names = suite::list(root, &executable)?;
+    // Each test alone (`--exact`), as a grader runs it, a few at a time.
+    let queue = Mutex::new(names.iter());
+    let results = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                loop {
+                    let Some(name) = queue.lock().unwrap_or_else(|p| p.into_inner()).next() else {
+                        break;
+                    };
+                    let started = Instant::now();
+                    let outcome =
+                        suite::run(root, &executable, std::slice::from_ref(name), &["--exact"]);
+                    let elapsed = started.elapsed();
+                    results.lock().unwrap_or_else(|p| p.into_inner()).push((
+                        name.clone(),
+                        outcome,
+                        elapsed,
+                    ));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    results.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, outcome, elapsed) in results {
+        let exempt = manifest
+            .exercise_of_test(&name)
+            .and_then(|e| e.exempt.iter().find(|x| x.test == name));
+        let secs = elapsed.as_secs_f64();
+        match outcome?.outcomes.get(&name) {
+            Some(Outcome::Failed(_)) if elapsed > SLOW_TO_FAIL => tally.fail(format!(
+                "{name} took {secs:.1} s to fail against the stub: it waited out a timeout. \
+                 Make its waits watch the code under test (ServerThread / Program), so a todo!() fails it at once"
+            )),
+            Some(Outcome::Failed(message)) => {
+                let first = message.lines().next().unwrap_or_default();
+                let first: String = first.chars().take(90).collect();
+                tally.ok(format!("{name} fails against the stub ({secs:.2} s): {first}"))
+            }
+            Some(Outcome::Passed) if exempt.is_some() => tally.ok(format!(
+                "{name} passes against the stub, exempt: {}",
+                exempt.map(|x| x.why.as_str()).unwrap_or_default()
+            )),
+            Some(Outcome::Passed) => tally.fail(format!(
+                "{name} PASSES against the stub: a test that passes on a stub asserts nothing. \
+                 Make it check what only a working solution does (or exempt it in kit.toml, with the reason)"
+            )),
+            Some(Outcome::Ignored) => tally.fail(format!("{name} is ignored")),
+            None => tally.fail(format!("{name} did not run alone with --exact")),
+        }
+    }
+    Ok(())
+}
+
+/// The `pub` items of a file, one line each, whitespace folded: the public
+/// API that a stub and its reference must share.
+fn public_items(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| {
+            [
+                "pub fn ",
+                "pub struct ",
+                "pub enum ",
+                "pub const ",
+                "pub trait ",
+                "pub type ",
+                "pub mod ",
+                "pub static ",
+            ]
+            .iter()
+            .any(|p| l.starts_with(p))
+        })
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+/// Check 3.
+fn agreement(root: &Path, manifest: &Manifest, tests: &[String], tally: &mut Tally) -> Result<()> {
+    let summary = std::fs::read_to_string(root.join("book/src/SUMMARY.md")).unwrap_or_default();
+    let linked = |page: &str| summary.contains(&format!("({page})"));
+    for chapter in &manifest.chapters {
+        let page = root.join("book/src").join(&chapter.page);
+        tally.check(
+            page.is_file() && linked(&chapter.page),
+            format!(
+                "{}: page {} exists and is in SUMMARY.md",
+                chapter.id, chapter.page
+            ),
+            format!(
+                "{}: page book/src/{} must exist and be linked from book/src/SUMMARY.md",
+                chapter.id, chapter.page
+            ),
+        );
+    }
+    for exercise in &manifest.exercises {
+        let id = &exercise.id;
+        let mut problems = Vec::new();
+        let stub = std::fs::read_to_string(exercise.stub_path(root));
+        let solution = std::fs::read_to_string(exercise.solution_path(root));
+        match (&stub, &solution) {
+            (Ok(stub), Ok(solution)) => {
+                if !stub.contains("todo!(") {
+                    problems.push(format!(
+                        "exercises/{} has no todo!(): a stub leaves the work to the student",
+                        exercise.file
+                    ));
+                }
+                if !stub.contains("// TODO") {
+                    problems.push(format!(
+                        "exercises/{} has no `// TODO` comment marking where to work",
+                        exercise.file
+                    ));
+                }
+                if solution.contains("todo!(") || solution.contains("unimplemented!(") {
+                    problems.push(format!(
+                        "solutions/{} still has a todo!() or unimplemented!()",
+                        exercise.file
+                    ));
+                }
+                let (a, b) = (public_items(stub), public_items(solution));
+                if a != b {
+                    let only_stub: Vec<_> = a.iter().filter(|x| !b.contains(x)).collect();
+                    let only_solution: Vec<_> = b.iter().filter(|x| !a.contains(x)).collect();
+                    problems.push(format!(
+                        "the stub and the reference differ in their public API: only in the stub {only_stub:?}, only in the reference {only_solution:?}"
+                    ));
+                }
+            }
+            _ => {
+                if stub.is_err() {
+                    problems.push(format!("missing exercises/{}", exercise.file));
+                }
+                if solution.is_err() {
+                    problems.push(format!("missing solutions/{}", exercise.file));
+                }
+            }
+        }
+        let page = root.join("book/src").join(&exercise.page);
+        match std::fs::read_to_string(&page) {
+            Ok(text) => {
+                if !text.contains(&format!("cargo xtask check {id}")) {
+                    problems.push(format!(
+                        "{} does not name its command `cargo xtask check {id}`",
+                        exercise.page_path()
+                    ));
+                }
+                if !text.contains(&format!("{{{{#hints {id}}}}}")) {
+                    problems.push(format!(
+                        "{} does not show its hints with `{{{{#hints {id}}}}}`",
+                        exercise.page_path()
+                    ));
+                }
+            }
+            Err(_) => problems.push(format!("missing page {}", exercise.page_path())),
+        }
+        if !linked(&exercise.page) {
+            problems.push(format!(
+                "{} is not linked from book/src/SUMMARY.md",
+                exercise.page_path()
+            ));
+        }
+        if exercise.hints.is_empty() || exercise.hints.iter().any(|h| h.contains("TODO")) {
+            problems.push("kit.toml: its hints are missing or unfinished".to_string());
+        }
+        let count = tests
+            .iter()
+            .filter(|t| t.starts_with(&exercise.test_prefix()))
+            .count();
+        if count == 0 {
+            problems.push(format!(
+                "the suite has no test named {}…",
+                exercise.test_prefix()
+            ));
+        }
+        if problems.is_empty() {
+            tally.ok(format!(
+                "{id}: stub, reference, same public API, page, hints, {count} tests"
+            ));
+        } else {
+            tally.fail(format!("{id}:\n{}", problems.join("\n")));
+        }
+    }
+    let orphans: Vec<_> = tests
+        .iter()
+        .filter(|t| manifest.exercise_of_test(t).is_none())
+        .collect();
+    tally.check(
+        orphans.is_empty(),
+        "every test belongs to an exercise",
+        format!("tests that belong to no exercise of kit.toml (name them chN::exercise_id::…): {orphans:?}"),
+    );
+    for krate in ["exercises", "solutions"] {
+        let mods = |k: &str| -> BTreeSet<String> {
+            let mut found = BTreeSet::new();
+            collect_mods(
+                &root.join(k).join("src"),
+                &root.join(k).join("src"),
+                &mut found,
+            );
+            found
+        };
+        if krate == "solutions" {
+            let (a, b) = (mods("exercises"), mods("solutions"));
+            tally.check(
+                a == b,
+                "exercises/ and solutions/ have the same modules",
+                format!("exercises/ and solutions/ differ in their files: only in exercises {:?}, only in solutions {:?}",
+                    a.difference(&b).collect::<Vec<_>>(), b.difference(&a).collect::<Vec<_>>()),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn collect_mods(base: &Path, dir: &Path, found: &mut BTreeSet<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_mods(base, &path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            if let Ok(rel) = path.strip_prefix(base) {
+                found.insert(rel.display().to_string());
+            }
+        }
+    }
+}
+
+/// Check 5.
+fn programs(root: &Path, manifest: &Manifest, tally: &mut Tally) -> Result<()> {
+    let runner = root.join("target/debug/netkit");
+    for program in manifest.exercises.iter().flat_map(|e| &e.programs) {
+        let output = Command::new(&runner)
+            .args([program.as_str(), "--help"])
+            .stdin(Stdio::null())
+            .output();
+        match output {
+            Ok(o) if o.status.success() => tally.ok(format!("netkit {program} --help")),
+            Ok(o) => tally.fail(format!(
+                "netkit {program} --help exited with {}: is it a subcommand of tests/src/programs?\n{}",
+                o.status,
+                String::from_utf8_lossy(&o.stderr)
+            )),
+            Err(e) => tally.fail(format!("could not start {}: {e}", runner.display())),
+        }
+    }
+    for (what, args) in [
+        (
+            "the book's listings work (cargo test -p listings)",
+            &["test", "-p", "listings"][..],
+        ),
+        (
+            "xtask's own unit tests (cargo test -p xtask)",
+            &["test", "-p", "xtask"][..],
+        ),
+        (
+            "the harness's own unit tests (cargo test -p netkit-tests --lib)",
+            &["test", "-p", "netkit-tests", "--lib"][..],
+        ),
+    ] {
+        let output = cargo()
+            .current_dir(root)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let results: Vec<&str> = stdout
+            .lines()
+            .filter(|l| l.starts_with("test result:"))
+            .collect();
+        if output.status.success() {
+            tally.ok(format!("{what}: {}", results.join(" | ")));
+        } else {
+            tally.fail(format!(
+                "{what} failed:\n{stdout}\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+    }
+    Ok(())
+}

@@ -17,5 +17,11 @@ struct Cli {
 }
 
 fn main() -> anyhow::Result<()> {
+    // The harness asks which implementation this build runs, so that a test
+    // never talks to a runner left behind by a build of the other one.
+    if std::env::var_os(netkit_tests::harness::program::WHICH_KIT).is_some() {
+        println!("{}", netkit_tests::KIT_NAME);
+        return Ok(());
+    }
     Cli::parse().program.run()
 }

@@ -10,24 +10,49 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
+/// Set in the runner's environment, it makes `netkit` print which
+/// implementation it was built with (`exercises` or `solutions`) and exit.
+pub const WHICH_KIT: &str = "NETKIT_WHICH_KIT";
+
 /// The runner binary, built with the same implementation as this test.
 ///
 /// Cargo builds a package's binaries before its integration tests and puts
 /// them one folder above the test executable (`target/debug/netkit` beside
-/// `target/debug/deps/suite-…`). `NETKIT_RUNNER` overrides that.
+/// `target/debug/deps/suite-…`). `NETKIT_RUNNER` overrides that. Both builds
+/// (stubs and reference) share that path, so the first call checks that the
+/// runner there was built with the same implementation as this test.
 pub fn runner_path() -> PathBuf {
-    if let Some(path) = std::env::var_os("NETKIT_RUNNER") {
-        return PathBuf::from(path);
+    static CHECKED: OnceLock<PathBuf> = OnceLock::new();
+    CHECKED.get_or_init(find_runner).clone()
+}
+
+fn find_runner() -> PathBuf {
+    let path = match std::env::var_os("NETKIT_RUNNER") {
+        Some(path) => PathBuf::from(path),
+        None => {
+            let exe = std::env::current_exe().expect("the test knows its own path");
+            let mut dir = exe
+                .parent()
+                .expect("an executable lives in a folder")
+                .to_path_buf();
+            if dir.ends_with("deps") {
+                dir.pop();
+            }
+            dir.join("netkit")
+        }
+    };
+    let which = Command::new(&path).env(WHICH_KIT, "1").output();
+    match which {
+        Ok(out) if String::from_utf8_lossy(&out.stdout).trim() == crate::KIT_NAME => path,
+        Ok(out) => panic!(
+            "{} was built against `{}`, but this test runs against `{}`: another build \
+             replaced it. Build and run one implementation at a time (`cargo xtask check` does)",
+            path.display(),
+            String::from_utf8_lossy(&out.stdout).trim(),
+            crate::KIT_NAME
+        ),
+        Err(e) => panic!("cannot run the runner {}: {e}", path.display()),
     }
-    let exe = std::env::current_exe().expect("the test knows its own path");
-    let mut dir = exe
-        .parent()
-        .expect("an executable lives in a folder")
-        .to_path_buf();
-    if dir.ends_with("deps") {
-        dir.pop();
-    }
-    dir.join("netkit")
 }
 
 /// A runner program in its own process group: stdout is read line by line,

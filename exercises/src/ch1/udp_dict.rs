@@ -125,7 +125,9 @@ impl Dictionary {
         // TODO: select `meaning` from the `words` table where `word` equals
         // the parameter `?1`; no row means Ok(None). Never build the SQL text
         // with format!: the word is data, not code.
-        todo!("look up {word:?} in the words table with a parameterised query (book: ch1/udp-dict.md)")
+        todo!(
+            "look up {word:?} in the words table with a parameterised query (book: ch1/udp-dict.md)"
+        )
     }
     // ANCHOR_END: lookup
 }

@@ -127,11 +127,9 @@ impl Dictionary {
         // is not in the table.
         let meaning = self
             .conn
-            .query_row(
-                "SELECT meaning FROM words WHERE word = ?1",
-                [word],
-                |row| row.get(0),
-            )
+            .query_row("SELECT meaning FROM words WHERE word = ?1", [word], |row| {
+                row.get(0)
+            })
             // No row is not an error here: it is the answer "not found".
             .optional()?;
         Ok(meaning)
@@ -265,7 +263,12 @@ pub fn query(
             // Someone else wrote to our port: not our answer, keep waiting.
             Ok(_) => continue,
             // A read timeout shows up as WouldBlock on Linux, TimedOut elsewhere.
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
                 return Err(timed_out);
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

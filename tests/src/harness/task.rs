@@ -45,7 +45,11 @@ impl<T: Debug + Send + 'static> Task<T> {
     /// `expected` if it never returns.
     #[track_caller]
     pub fn join(self, expected: &str) -> T {
-        let seen = self.outcome.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let seen = self
+            .outcome
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         let outcome = match seen {
             Some(outcome) => outcome,
             None => match self.finished.recv_timeout(TIMEOUT) {
@@ -73,7 +77,10 @@ impl<T: Debug> Liveness for Task<T> {
             }
         }
         match outcome.as_ref() {
-            Some(Ok(value)) => Err(format!("{} returned {value:?} before the test was done with it", self.name)),
+            Some(Ok(value)) => Err(format!(
+                "{} returned {value:?} before the test was done with it",
+                self.name
+            )),
             Some(Err(why)) => Err(format!("{} panicked: {why}", self.name)),
             None => Ok(()),
         }
@@ -97,7 +104,10 @@ mod tests {
             if let Err(why) = task.check() {
                 break why;
             }
-            assert!(std::time::Instant::now() < deadline, "the panic was never seen");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the panic was never seen"
+            );
             thread::park_timeout(super::super::STEP);
         };
         assert!(why.contains("boom"), "{why}");

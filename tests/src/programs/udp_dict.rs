@@ -9,8 +9,13 @@ use std::path::{Path, PathBuf};
 /// The word list, built into the runner so that it works from any folder.
 pub const WORDS_TSV: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/words.tsv"));
 
-/// Where the server keeps its database unless told otherwise (gitignored).
-pub const DEFAULT_DB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/dict.sqlite");
+/// Where the server keeps its database unless told otherwise: `data/dict.sqlite`
+/// in the kit's folder (`*.sqlite` is gitignored).
+pub fn default_db() -> PathBuf {
+    let tests_crate = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let kit = tests_crate.parent().unwrap_or(tests_crate);
+    kit.join("data").join("dict.sqlite")
+}
 
 /// `udp-dict-server [--addr A] [--db PATH]`
 #[derive(Debug, clap::Args)]
@@ -32,9 +37,11 @@ pub struct ClientArgs {
 }
 
 pub fn server(args: ServerArgs) -> anyhow::Result<()> {
-    let path = args.db.unwrap_or_else(|| PathBuf::from(DEFAULT_DB));
+    let path = args.db.unwrap_or_else(default_db);
     let dict = open_or_create(&path)?;
-    let words = dict.word_count().with_context(|| format!("reading {}", path.display()))?;
+    let words = dict
+        .word_count()
+        .with_context(|| format!("reading {}", path.display()))?;
     let socket = UdpSocket::bind(args.addr).with_context(|| format!("binding {}", args.addr))?;
     super::announce(socket.local_addr()?)?;
     eprintln!("dictionary {}: {words} words", path.display());

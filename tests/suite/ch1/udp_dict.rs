@@ -5,8 +5,12 @@
 //! loopback with the test as the client, then `query` with the test as the
 //! server, and last the runner's two programs.
 
-use netkit_tests::harness::{Program, Report, ServerThread, TIMEOUT, Task, UdpPeer, loopback_udp, show};
-use netkit_tests::kit::ch1::udp_dict::{self as kit, Dictionary, MAX_DATAGRAM, MAX_WORD, NOT_FOUND, QueryError};
+use netkit_tests::harness::{
+    Program, Report, ServerThread, TIMEOUT, Task, UdpPeer, loopback_udp, show,
+};
+use netkit_tests::kit::ch1::udp_dict::{
+    self as kit, Dictionary, MAX_DATAGRAM, MAX_WORD, NOT_FOUND, QueryError,
+};
 use netkit_tests::programs::udp_dict::WORDS_TSV;
 use rstest::rstest;
 use std::net::SocketAddr;
@@ -61,19 +65,24 @@ fn expect_error_reply(sent: &[u8], got: &str, cause: &str) {
 #[case::another_known_word("network", Some("computers that talk to each other"))]
 #[case::an_unknown_word("qwerty", None)]
 #[case::a_word_with_a_quote("o'clock", None)]
-fn lookup_finds_the_meaning_of_known_words_only(#[case] word: &str, #[case] expected: Option<&str>) {
+fn lookup_finds_the_meaning_of_known_words_only(
+    #[case] word: &str,
+    #[case] expected: Option<&str>,
+) {
     let dict = test_dictionary();
     let got = dict.lookup(word);
     match got {
         Ok(meaning) if meaning.as_deref() == expected => {}
-        other => Report::sent(format!("lookup({word:?}) on a table holding apple, bridge, network"))
-            .expected(format!("Ok({expected:?})"))
-            .got(format!("{other:?}"))
-            .cause(
-                "the query should be `SELECT meaning FROM words WHERE word = ?1` with the word \
+        other => Report::sent(format!(
+            "lookup({word:?}) on a table holding apple, bridge, network"
+        ))
+        .expected(format!("Ok({expected:?})"))
+        .got(format!("{other:?}"))
+        .cause(
+            "the query should be `SELECT meaning FROM words WHERE word = ?1` with the word \
                  bound as a parameter, and no row should become Ok(None) (`.optional()`)",
-            )
-            .fail(),
+        )
+        .fail(),
     }
 }
 
@@ -170,7 +179,9 @@ fn sql_injection_finds_nothing_and_harms_nothing(#[case] attack: &str) {
         NOT_FOUND,
         "the word was pasted into the SQL text, so it became SQL: pass it as a parameter (`?1`)",
     );
-    let words = dict.word_count().expect("counting the words (given code) failed");
+    let words = dict
+        .word_count()
+        .expect("counting the words (given code) failed");
     assert_eq!(
         words, 3,
         "after the request {attack:?} the table holds {words} words instead of 3: \
@@ -186,12 +197,17 @@ fn sql_injection_finds_nothing_and_harms_nothing(#[case] attack: &str) {
 
 #[test]
 fn every_word_of_the_kits_list_is_found() {
-    let dict = Dictionary::in_memory(WORDS_TSV).expect("building the dictionary from data/words.tsv failed");
+    let dict = Dictionary::in_memory(WORDS_TSV)
+        .expect("building the dictionary from data/words.tsv failed");
     let entries: Vec<(&str, &str)> = WORDS_TSV
         .lines()
         .filter_map(|line| line.split_once('\t'))
         .collect();
-    assert!(entries.len() >= 320, "data/words.tsv has {} words, fewer than 320", entries.len());
+    assert!(
+        entries.len() >= 320,
+        "data/words.tsv has {} words, fewer than 320",
+        entries.len()
+    );
     for (word, meaning) in entries {
         expect_reply(
             word.as_bytes(),
@@ -258,7 +274,11 @@ fn keeps_serving_after_bad_requests() {
     ];
     for datagram in bad {
         let got = ask(&peer, &server, addr, datagram);
-        expect_error_reply(datagram, &got, "a bad request gets an \"Error: …\" reply, not silence");
+        expect_error_reply(
+            datagram,
+            &got,
+            "a bad request gets an \"Error: …\" reply, not silence",
+        );
     }
     expect_reply(
         b"apple",
@@ -272,7 +292,10 @@ fn keeps_serving_after_bad_requests() {
 #[case::exactly_max_datagram(MAX_DATAGRAM, true)]
 #[case::one_byte_too_many(MAX_DATAGRAM + 1, false)]
 #[case::far_too_long(4000, false)]
-fn refuses_over_long_datagrams_instead_of_cutting_them(#[case] size: usize, #[case] accepted: bool) {
+fn refuses_over_long_datagrams_instead_of_cutting_them(
+    #[case] size: usize,
+    #[case] accepted: bool,
+) {
     // `apple` and then spaces up to `size` bytes. Cut to MAX_DATAGRAM bytes,
     // a too-long one would look like a plain `apple` once trimmed: only a
     // server that notices the cut refuses it.
@@ -307,11 +330,19 @@ fn answers_two_interleaved_clients_each_their_own_word() {
     second.send(addr, b"network");
     // Read in the other order: each reply must have gone to its own sender.
     let checks = [
-        (&second, b"network".as_slice(), "computers that talk to each other"),
+        (
+            &second,
+            b"network".as_slice(),
+            "computers that talk to each other",
+        ),
         (&first, b"apple".as_slice(), "a round fruit"),
     ];
     for (peer, word, meaning) in checks {
-        let sent = format!("{} from {}, while another client asked too", show(word), peer.addr());
+        let sent = format!(
+            "{} from {}, while another client asked too",
+            show(word),
+            peer.addr()
+        );
         let (reply, from) = peer.recv(&server, &sent, meaning);
         if reply != meaning.as_bytes() || from != addr {
             Report::sent(sent)
@@ -335,7 +366,11 @@ fn query_returns_the_servers_reply() {
         kit::query(&client, server_addr, "apple", TIMEOUT)
     });
 
-    let (request, from) = fake_server.recv(&call, "query(socket, server, \"apple\", …)", "a datagram b\"apple\"");
+    let (request, from) = fake_server.recv(
+        &call,
+        "query(socket, server, \"apple\", …)",
+        "a datagram b\"apple\"",
+    );
     assert_eq!(
         (request.as_slice(), from),
         (b"apple".as_slice(), client_addr),
@@ -362,7 +397,11 @@ fn query_ignores_datagrams_from_other_addresses() {
         kit::query(&client, server_addr, "apple", TIMEOUT)
     });
 
-    let (_, from) = fake_server.recv(&call, "query(socket, server, \"apple\", …)", "a datagram b\"apple\"");
+    let (_, from) = fake_server.recv(
+        &call,
+        "query(socket, server, \"apple\", …)",
+        "a datagram b\"apple\"",
+    );
     // A stranger gets there first; only the second datagram is the answer.
     UdpPeer::new().send(from, b"I am not the server");
     fake_server.send(from, b"a round fruit");
@@ -375,7 +414,9 @@ fn query_ignores_datagrams_from_other_addresses() {
         ))
         .expected("Ok(\"a round fruit\")")
         .got(format!("{other:?}"))
-        .cause("compare the address recv_from returns with `server`, and keep waiting when it differs")
+        .cause(
+            "compare the address recv_from returns with `server`, and keep waiting when it differs",
+        )
         .fail(),
     }
 }
@@ -402,12 +443,19 @@ fn query_times_out_when_no_reply_comes() {
         Report::sent(&sent)
             .expected(format!("to give up after about {timeout:?}"))
             .got(format!("it gave up after {waited:?}"))
-            .cause("set the socket's read timeout to what is left of `timeout` before each recv_from")
+            .cause(
+                "set the socket's read timeout to what is left of `timeout` before each recv_from",
+            )
             .fail();
     }
     // It did ask before giving up.
     let (request, _) = silent_server.recv(&(), &sent, "the request b\"apple\"");
-    assert_eq!(request, b"apple", "query sent {} instead of b\"apple\"", show(&request));
+    assert_eq!(
+        request,
+        b"apple",
+        "query sent {} instead of b\"apple\"",
+        show(&request)
+    );
 }
 
 // --- the programs -----------------------------------------------------------
@@ -423,7 +471,8 @@ fn temp_db() -> (tempfile::TempDir, String) {
 #[test]
 fn server_program_builds_its_database_and_answers() {
     let (_dir, db) = temp_db();
-    let (server, addr) = Program::start_server(&["udp-dict-server", "--addr", "127.0.0.1:0", "--db", &db]);
+    let (server, addr) =
+        Program::start_server(&["udp-dict-server", "--addr", "127.0.0.1:0", "--db", &db]);
     let reply = UdpPeer::new().ask(addr, b"apple", &server);
     let expected = meaning_in(WORDS_TSV, "apple");
     expect_reply(
@@ -442,8 +491,12 @@ fn server_program_builds_its_database_and_answers() {
 #[test]
 fn server_program_serves_an_existing_database() {
     let (_dir, db) = temp_db();
-    drop(Dictionary::create(db.as_ref(), TEST_WORDS).expect("creating a database (given code) failed"));
-    let (server, addr) = Program::start_server(&["udp-dict-server", "--addr", "127.0.0.1:0", "--db", &db]);
+    drop(
+        Dictionary::create(db.as_ref(), TEST_WORDS)
+            .expect("creating a database (given code) failed"),
+    );
+    let (server, addr) =
+        Program::start_server(&["udp-dict-server", "--addr", "127.0.0.1:0", "--db", &db]);
     let reply = UdpPeer::new().ask(addr, b"bridge", &server);
     expect_reply(
         b"bridge",
@@ -462,11 +515,22 @@ fn client_program_prints_word_and_meaning_then_quits(#[case] empty_line: bool) {
     let mut client = Program::start(&["udp-dict-client", "--server", &server_addr]);
 
     client.type_line("apple");
-    let (request, from) = fake_server.recv(&client, "typed `apple` at the prompt", "a datagram b\"apple\"");
-    assert_eq!(request, b"apple", "the client sent {} for the typed word `apple`", show(&request));
+    let (request, from) = fake_server.recv(
+        &client,
+        "typed `apple` at the prompt",
+        "a datagram b\"apple\"",
+    );
+    assert_eq!(
+        request,
+        b"apple",
+        "the client sent {} for the typed word `apple`",
+        show(&request)
+    );
     fake_server.send(from, b"a round fruit");
     // The prompt `Word: ` has no newline, so it begins the same line.
-    client.expect_line("`apple : a round fruit`", |line| line.ends_with("apple : a round fruit"));
+    client.expect_line("`apple : a round fruit`", |line| {
+        line.ends_with("apple : a round fruit")
+    });
 
     if empty_line {
         client.type_line("");
@@ -478,7 +542,11 @@ fn client_program_prints_word_and_meaning_then_quits(#[case] empty_line: bool) {
         status.success(),
         "`{}` exited with {status} after {}; stderr: {}",
         client.command_line(),
-        if empty_line { "an empty line" } else { "the end of input" },
+        if empty_line {
+            "an empty line"
+        } else {
+            "the end of input"
+        },
         client.stderr_text()
     );
 }
@@ -487,7 +555,8 @@ fn client_program_prints_word_and_meaning_then_quits(#[case] empty_line: bool) {
 fn client_and_server_programs_work_together() {
     let (_dir, db) = temp_db();
     // `_server` (not `_`): the program lives, and runs, until the test ends.
-    let (_server, addr) = Program::start_server(&["udp-dict-server", "--addr", "127.0.0.1:0", "--db", &db]);
+    let (_server, addr) =
+        Program::start_server(&["udp-dict-server", "--addr", "127.0.0.1:0", "--db", &db]);
     let mut client = Program::start(&["udp-dict-client", "--server", &addr.to_string()]);
     let expected = format!("network : {}", meaning_in(WORDS_TSV, "network"));
 
@@ -495,5 +564,9 @@ fn client_and_server_programs_work_together() {
     client.expect_line(&format!("`{expected}`"), |line| line.ends_with(&expected));
     client.type_line("");
     let status = client.wait_exit();
-    assert!(status.success(), "`{}` exited with {status}", client.command_line());
+    assert!(
+        status.success(),
+        "`{}` exited with {status}",
+        client.command_line()
+    );
 }

@@ -10,6 +10,8 @@
 //! - [`program`]: [`Program`], a runner program as a child process in its own
 //!   process group, killed with the group when dropped.
 //! - [`net`]: [`UdpPeer`] and [`TcpPeer`], the test's side of a conversation.
+//! - [`task`]: [`Task`], a blocking call under test (a client's request) run
+//!   on its own thread while the test plays the server.
 //! - [`watchdog`]: [`watchdog()`], for code that may deadlock.
 
 pub mod liveness;
@@ -17,6 +19,7 @@ pub mod net;
 pub mod program;
 pub mod report;
 pub mod server;
+pub mod task;
 pub mod watchdog;
 
 pub use liveness::{Liveness, wait_for};
@@ -24,6 +27,7 @@ pub use net::{TcpPeer, UdpPeer, loopback_listener, loopback_udp};
 pub use program::Program;
 pub use report::{Report, show};
 pub use server::ServerThread;
+pub use task::Task;
 pub use watchdog::watchdog;
 
 use std::time::Duration;

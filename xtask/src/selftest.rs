@@ -380,10 +380,10 @@ fn collect_mods(base: &Path, dir: &Path, found: &mut BTreeSet<String>) {
         let path = entry.path();
         if path.is_dir() {
             collect_mods(base, &path, found);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            if let Ok(rel) = path.strip_prefix(base) {
-                found.insert(rel.display().to_string());
-            }
+        } else if path.extension().is_some_and(|e| e == "rs")
+            && let Ok(rel) = path.strip_prefix(base)
+        {
+            found.insert(rel.display().to_string());
         }
     }
 }

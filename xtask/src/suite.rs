@@ -259,18 +259,18 @@ pub fn parse(stdout: &str) -> Run {
     let mut sections: BTreeMap<String, String> = BTreeMap::new();
     let mut current: Option<String> = None;
     for line in stdout.lines() {
-        if let Some(rest) = line.strip_prefix("test ") {
-            if let Some((name, status)) = rest.rsplit_once(" ... ") {
-                let outcome = match status.trim() {
-                    "ok" => Some(Outcome::Passed),
-                    "FAILED" => Some(Outcome::Failed(String::new())),
-                    s if s.starts_with("ignored") => Some(Outcome::Ignored),
-                    _ => None,
-                };
-                if let Some(outcome) = outcome {
-                    run.outcomes.insert(name.to_string(), outcome);
-                    continue;
-                }
+        if let Some(rest) = line.strip_prefix("test ")
+            && let Some((name, status)) = rest.rsplit_once(" ... ")
+        {
+            let outcome = match status.trim() {
+                "ok" => Some(Outcome::Passed),
+                "FAILED" => Some(Outcome::Failed(String::new())),
+                s if s.starts_with("ignored") => Some(Outcome::Ignored),
+                _ => None,
+            };
+            if let Some(outcome) = outcome {
+                run.outcomes.insert(name.to_string(), outcome);
+                continue;
             }
         }
         if line.starts_with("test result:") {

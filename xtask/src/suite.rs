@@ -322,7 +322,10 @@ fn panic_message(name: &str, output: &str) -> String {
         }
         let mut message = String::new();
         while let Some(next) = lines.peek() {
-            if next.starts_with("note: ") || next.starts_with("thread '") {
+            if next.starts_with("note: ")
+                || next.starts_with("thread '")
+                || next.starts_with("stack backtrace:")
+            {
                 break;
             }
             message.push_str(next);

@@ -146,7 +146,10 @@ pub fn reply_for(dict: &Dictionary, datagram: &[u8]) -> String {
     // TODO: check the bytes (UTF-8? blank? too long?), normalise the word,
     // then ask `dict.lookup` and turn each outcome into the reply text.
     let _ = dict;
-    todo!("decide the reply to the datagram {datagram:?} (book: ch1/udp-dict.md)")
+    todo!(
+        "decide the reply to the datagram {:?} (book: ch1/udp-dict.md)",
+        String::from_utf8_lossy(datagram)
+    )
 }
 // ANCHOR_END: reply_for
 

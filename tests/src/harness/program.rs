@@ -237,14 +237,18 @@ impl Program {
         &self.seen
     }
 
-    /// What the program wrote to stderr so far.
+    /// What the program wrote to stderr so far, each line set off with
+    /// `  | ` so that it reads as a quotation inside a failure message (and a
+    /// panic quoted from the program is not taken for the test's own).
     pub fn stderr_text(&self) -> String {
         let bytes = self.stderr.lock().unwrap_or_else(|p| p.into_inner());
-        if bytes.is_empty() {
-            "(empty)".to_string()
-        } else {
-            String::from_utf8_lossy(&bytes).trim_end().to_string()
+        let text = String::from_utf8_lossy(&bytes);
+        let text = text.trim();
+        if text.is_empty() {
+            return "(empty)".to_string();
         }
+        let quoted: Vec<String> = text.lines().map(|l| format!("  | {l}")).collect();
+        format!("\n{}", quoted.join("\n"))
     }
 
     /// The program's process id.

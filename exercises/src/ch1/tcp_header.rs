@@ -233,11 +233,11 @@ pub fn parse(bytes: &[u8]) -> Result<TcpHeader, HeaderError> {
 /// the flags, decoded by [`Flags::from_byte`].
 ///
 /// ```text
-/// bytes  0-1 source port       2-3 destination port
-///        4-7 sequence number
-///       8-11 acknowledgment number
-///         12 data offset << 4   13 flags     14-15 window
-///      16-17 checksum        18-19 urgent pointer
+/// bytes  0..2   source port            2..4   destination port
+///        4..8   sequence number
+///        8..12  acknowledgment number
+///       12      data offset (top 4 bits)  13  flags  14..16  window
+///       16..18  checksum              18..20  urgent pointer
 /// ```
 ///
 /// # Errors

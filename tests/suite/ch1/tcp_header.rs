@@ -5,6 +5,7 @@
 //! handshake, a line each way, both closes, and a reset), and hand-made
 //! headers, one for each way a header can be malformed.
 
+use netkit_tests::harness::server::panic_text;
 use netkit_tests::harness::{Report, from_hex, hex};
 use netkit_tests::kit::ch1::tcp_header::{
     self, Flags, HeaderError, OptionProblem, TcpHeader, TcpOption,
@@ -460,6 +461,37 @@ fn rejects_a_malformed_header(#[case] bytes: Vec<u8>, #[case] expected: HeaderEr
             }
         },
     );
+}
+
+#[test]
+fn never_panics_on_cut_or_corrupted_segments() {
+    // Every prefix of three captured segments, and each of their bytes
+    // replaced by values that make lengths lie (0, 1, 0xff, …).
+    for name in ["syn", "hello", "refused-rst"] {
+        let segment = captured(name);
+        let mut inputs: Vec<Vec<u8>> = (0..=segment.len())
+            .map(|len| segment[..len].to_vec())
+            .collect();
+        for i in 0..segment.len() {
+            for value in [0x00, 0x01, 0x02, 0x03, 0x0f, 0x10, 0x7f, 0xf0, 0xff] {
+                let mut corrupted = segment.clone();
+                corrupted[i] = value;
+                inputs.push(corrupted);
+            }
+        }
+        for input in inputs {
+            if let Err(payload) = std::panic::catch_unwind(|| tcp_header::parse(&input)) {
+                Report::sent(format!("parse({})", hex(&input)))
+                    .expected("Ok(…) or Err(…): never a panic, whatever the bytes")
+                    .got(format!("a panic: {}", panic_text(&*payload)))
+                    .cause(
+                        "an index or a slice past the bytes given: check every length before \
+                         using it (the 20 fixed bytes, the data offset, each option's length byte)",
+                    )
+                    .fail();
+            }
+        }
+    }
 }
 
 #[rstest]

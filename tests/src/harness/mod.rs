@@ -5,6 +5,7 @@
 //!
 //! - [`report`]: failure messages that say what was sent, what was expected,
 //!   what came back, and the likely cause.
+//! - [`bytes`]: bytes as hex and back, for binary protocols.
 //! - [`liveness`]: the [`Liveness`] trait: "is the code under test still running?"
 //! - [`server`]: [`ServerThread`], a `serve(…)` call run on its own thread.
 //! - [`program`]: [`Program`], a runner program as a child process in its own
@@ -14,6 +15,7 @@
 //!   on its own thread while the test plays the server.
 //! - [`watchdog`]: [`watchdog()`], for code that may deadlock.
 
+pub mod bytes;
 pub mod liveness;
 pub mod net;
 pub mod program;
@@ -22,6 +24,7 @@ pub mod server;
 pub mod task;
 pub mod watchdog;
 
+pub use bytes::{from_hex, hex};
 pub use liveness::{Liveness, wait_for};
 pub use net::{TcpPeer, UdpPeer, loopback_listener, loopback_udp};
 pub use program::Program;

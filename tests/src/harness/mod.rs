@@ -11,12 +11,18 @@
 //!   process group, killed with the group when dropped.
 //! - [`net`]: [`UdpPeer`] and [`TcpPeer`], the test's side of a conversation.
 //! - [`watchdog`]: [`watchdog()`], for code that may deadlock.
+//! - [`task`]: [`Task`], a call to the code under test on its own thread while
+//!   the test plays the other side (a client under test, a server played).
+//! - [`trickle`]: [`Trickle`], a reader or writer that moves a few bytes per
+//!   call, as a socket may.
 
 pub mod liveness;
 pub mod net;
 pub mod program;
 pub mod report;
 pub mod server;
+pub mod task;
+pub mod trickle;
 pub mod watchdog;
 
 pub use liveness::{Liveness, wait_for};
@@ -24,6 +30,8 @@ pub use net::{TcpPeer, UdpPeer, loopback_listener, loopback_udp};
 pub use program::Program;
 pub use report::{Report, show};
 pub use server::ServerThread;
+pub use task::Task;
+pub use trickle::Trickle;
 pub use watchdog::watchdog;
 
 use std::time::Duration;

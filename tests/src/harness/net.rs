@@ -23,15 +23,25 @@ pub fn loopback_udp() -> UdpSocket {
 #[track_caller]
 fn fail_wait(error: WaitError, sent: &str, expected: &str) -> ! {
     let (got, cause) = match &error {
-        WaitError::Died(why) => (why.clone(), "see the message above: the code under test stopped"),
+        WaitError::Died(why) => (
+            why.clone(),
+            "see the message above: the code under test stopped",
+        ),
         WaitError::TimedOut => (
             format!("nothing within {} s", TIMEOUT.as_secs()),
             "the server never answered: is it replying to the sender's address, \
              and flushing what it writes?",
         ),
-        WaitError::Io(e) => (format!("an error on the test's socket: {e}"), "the peer closed or reset the connection"),
+        WaitError::Io(e) => (
+            format!("an error on the test's socket: {e}"),
+            "the peer closed or reset the connection",
+        ),
     };
-    Report::sent(sent).expected(expected).got(got).cause(cause).fail()
+    Report::sent(sent)
+        .expected(expected)
+        .got(got)
+        .cause(cause)
+        .fail()
 }
 
 /// A UDP client played by the test.
@@ -43,13 +53,17 @@ impl UdpPeer {
     /// Binds a fresh socket on `127.0.0.1:0`.
     pub fn new() -> Self {
         let socket = loopback_udp();
-        socket.set_read_timeout(Some(STEP)).expect("setting a read timeout");
+        socket
+            .set_read_timeout(Some(STEP))
+            .expect("setting a read timeout");
         UdpPeer { socket }
     }
 
     /// This peer's own address: what a server sees as the sender.
     pub fn addr(&self) -> SocketAddr {
-        self.socket.local_addr().expect("a bound socket has an address")
+        self.socket
+            .local_addr()
+            .expect("a bound socket has an address")
     }
 
     /// Sends one datagram.
@@ -62,7 +76,12 @@ impl UdpPeer {
     /// Waits for the next datagram (from anyone) and returns it with its sender.
     /// `sent` and `expected` describe the exchange for the failure message.
     #[track_caller]
-    pub fn recv(&self, watched: &dyn Liveness, sent: &str, expected: &str) -> (Vec<u8>, SocketAddr) {
+    pub fn recv(
+        &self,
+        watched: &dyn Liveness,
+        sent: &str,
+        expected: &str,
+    ) -> (Vec<u8>, SocketAddr) {
         let mut buf = vec![0u8; 65_536];
         match wait_for(watched, || {
             let (n, from) = self.socket.recv_from(&mut buf)?;
@@ -110,7 +129,26 @@ impl TcpPeer {
     pub fn connect(addr: SocketAddr) -> Self {
         let stream = TcpStream::connect_timeout(&addr, TIMEOUT)
             .unwrap_or_else(|e| panic!("connecting to the server at {addr} failed: {e}"));
-        stream.set_read_timeout(Some(STEP)).expect("setting a read timeout");
+        stream
+            .set_read_timeout(Some(STEP))
+            .expect("setting a read timeout");
+        stream.set_nodelay(true).expect("setting TCP_NODELAY");
+        TcpPeer {
+            addr,
+            reader: BufReader::new(stream),
+            log: String::new(),
+        }
+    }
+
+    /// Wraps a stream the test accepted, when the test plays the server for a
+    /// client under test; reads are bounded as with [`TcpPeer::connect`].
+    /// (Accept after the client's `connect` has returned: the connection is
+    /// then already queued, and `accept` returns at once.)
+    pub fn from_stream(stream: TcpStream) -> Self {
+        let addr = stream.peer_addr().expect("an accepted stream has a peer");
+        stream
+            .set_read_timeout(Some(STEP))
+            .expect("setting a read timeout");
         stream.set_nodelay(true).expect("setting TCP_NODELAY");
         TcpPeer {
             addr,
@@ -202,10 +240,10 @@ impl TcpPeer {
             all.extend_from_slice(&chunk[..n]);
             Ok((n == 0).then_some(()))
         });
-        if let Err(e) = outcome {
-            if !matches!(e, WaitError::Io(ref io) if io.kind() == io::ErrorKind::ConnectionReset) {
-                fail_wait(e, &self.sent(), expected);
-            }
+        if let Err(e) = outcome
+            && !matches!(e, WaitError::Io(ref io) if io.kind() == io::ErrorKind::ConnectionReset)
+        {
+            fail_wait(e, &self.sent(), expected);
         }
         all
     }

@@ -20,7 +20,10 @@ pub fn runner_path() -> PathBuf {
         return PathBuf::from(path);
     }
     let exe = std::env::current_exe().expect("the test knows its own path");
-    let mut dir = exe.parent().expect("an executable lives in a folder").to_path_buf();
+    let mut dir = exe
+        .parent()
+        .expect("an executable lives in a folder")
+        .to_path_buf();
     if dir.ends_with("deps") {
         dir.pop();
     }
@@ -75,7 +78,9 @@ impl Program {
                 if n == 0 {
                     break;
                 }
-                sink.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(&buf[..n]);
+                sink.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .extend_from_slice(&buf[..n]);
             }
         });
         let stdin = child.stdin.take();
@@ -116,10 +121,16 @@ impl Program {
     /// Writes one line to the program's stdin.
     #[track_caller]
     pub fn type_line(&mut self, line: &str) {
-        let stdin = self.stdin.as_mut().expect("stdin was closed with close_stdin");
+        let stdin = self
+            .stdin
+            .as_mut()
+            .expect("stdin was closed with close_stdin");
         if let Err(e) = writeln!(stdin, "{line}").and_then(|()| stdin.flush()) {
             let why = self.check().err().unwrap_or_default();
-            panic!("typing {line:?} into `{}` failed: {e}. {why}", self.command_line);
+            panic!(
+                "typing {line:?} into `{}` failed: {e}. {why}",
+                self.command_line
+            );
         }
     }
 
@@ -143,10 +154,15 @@ impl Program {
                         return line;
                     }
                 }
-                Err(RecvTimeoutError::Timeout) => self.fail_expecting(expected, "nothing more within the time limit"),
+                Err(RecvTimeoutError::Timeout) => {
+                    self.fail_expecting(expected, "nothing more within the time limit")
+                }
                 Err(RecvTimeoutError::Disconnected) => {
                     let status = self.wait_exit();
-                    self.fail_expecting(expected, &format!("it closed stdout and exited with {status}"))
+                    self.fail_expecting(
+                        expected,
+                        &format!("it closed stdout and exited with {status}"),
+                    )
                 }
             }
         }
@@ -170,7 +186,11 @@ impl Program {
     pub fn wait_exit(&self) -> ExitStatus {
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            let status = self.child.lock().unwrap_or_else(|p| p.into_inner()).try_wait();
+            let status = self
+                .child
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .try_wait();
             match status {
                 Ok(Some(status)) => return status,
                 Ok(None) if Instant::now() < deadline => {
@@ -210,7 +230,11 @@ impl Program {
 
 impl Liveness for Program {
     fn check(&self) -> Result<(), String> {
-        let status = self.child.lock().unwrap_or_else(|p| p.into_inner()).try_wait();
+        let status = self
+            .child
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .try_wait();
         match status {
             Ok(None) => Ok(()),
             Ok(Some(status)) => Err(format!(
@@ -218,7 +242,10 @@ impl Liveness for Program {
                 self.command_line,
                 self.stderr_text()
             )),
-            Err(e) => Err(format!("`{}` could not be waited for: {e}", self.command_line)),
+            Err(e) => Err(format!(
+                "`{}` could not be waited for: {e}",
+                self.command_line
+            )),
         }
     }
 }

@@ -22,13 +22,30 @@ pub struct Task<T> {
 impl<T: Send + 'static> Task<T> {
     /// Starts `work` on a thread named `name` (e.g. `"chatbot::Client::ask"`).
     pub fn spawn(name: &str, work: impl FnOnce() -> T + Send + 'static) -> Self {
+        Task::spawn_with(name, (), move |()| work())
+    }
+
+    /// Starts `work(&mut state)` on a thread named `name`, and drops `state`
+    /// only after the outcome is known to [`Liveness::check`].
+    ///
+    /// Put a connection in `state` (a client under test): when `work` panics,
+    /// the test's peer then sees the connection close only after the panic is
+    /// reported, so its wait fails with the panic message rather than with
+    /// "the connection closed".
+    pub fn spawn_with<S: Send + 'static>(
+        name: &str,
+        mut state: S,
+        work: impl FnOnce(&mut S) -> T + Send + 'static,
+    ) -> Self {
         let (tx, done) = mpsc::channel();
         std::thread::Builder::new()
             .name(name.to_string())
             .spawn(move || {
-                let outcome = catch_unwind(AssertUnwindSafe(work)).map_err(|p| panic_text(&*p));
+                let outcome = catch_unwind(AssertUnwindSafe(|| work(&mut state)))
+                    .map_err(|p| panic_text(&*p));
                 // The test may have failed and gone already: nobody to tell.
                 let _ = tx.send(outcome);
+                drop(state);
             })
             .expect("the OS refused to start a thread");
         Task {

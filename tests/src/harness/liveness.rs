@@ -1,8 +1,8 @@
 //! "Is the code under test still running?", and waits that keep asking.
 
-use super::TIMEOUT;
+use super::{STEP, TIMEOUT};
 use std::io;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Something whose death ends a wait early: a server thread, a child process.
 pub trait Liveness {
@@ -35,9 +35,12 @@ pub fn wait_for<T>(
             Ok(None) => {}
             Err(e) if is_timeout(&e) => {}
             Err(e) => {
-                // An error from our own socket often means the peer died;
-                // its own story is the better message.
-                watched.check().map_err(WaitError::Died)?;
+                // An error from our own socket often means the peer died
+                // (or is dying: a reset comes before the exit is seen); its
+                // own story is the better message.
+                if let Some(why) = stopped_story(watched) {
+                    return Err(WaitError::Died(why));
+                }
                 return Err(WaitError::Io(e));
             }
         }
@@ -45,6 +48,29 @@ pub fn wait_for<T>(
         if Instant::now() >= deadline {
             return Err(WaitError::TimedOut);
         }
+    }
+}
+
+/// How long [`stopped_story`] gives code under test to finish stopping.
+pub const GRACE: Duration = Duration::from_millis(500);
+
+/// Asks whether the watched code stopped, giving it up to [`GRACE`] to finish
+/// stopping: for the moment our side has seen it go away (a refused or
+/// closed connection), since a dying thread or process closes its sockets a
+/// little before it is seen to have stopped. Returns its story if it stopped.
+///
+/// Only for failure paths: when the code is still running, this waits the
+/// whole grace.
+pub fn stopped_story(watched: &dyn Liveness) -> Option<String> {
+    let deadline = Instant::now() + GRACE;
+    loop {
+        if let Err(why) = watched.check() {
+            return Some(why);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::park_timeout(STEP);
     }
 }
 

@@ -11,9 +11,11 @@
 //! - [`program`]: [`Program`], a runner program as a child process in its own
 //!   process group, killed with the group when dropped.
 //! - [`net`]: [`UdpPeer`] and [`TcpPeer`], the test's side of a conversation.
-//! - [`task`]: [`Task`], a blocking call under test (a client's request) run
-//!   on its own thread while the test plays the server.
 //! - [`watchdog`]: [`watchdog()`], for code that may deadlock.
+//! - [`task`]: [`Task`], a call to the code under test on its own thread while
+//!   the test plays the other side (a client under test, a server played).
+//! - [`trickle`]: [`Trickle`], a reader or writer that moves a few bytes per
+//!   call, as a socket may.
 
 pub mod bytes;
 pub mod liveness;
@@ -22,6 +24,7 @@ pub mod program;
 pub mod report;
 pub mod server;
 pub mod task;
+pub mod trickle;
 pub mod watchdog;
 
 pub use bytes::{from_hex, hex};
@@ -31,6 +34,7 @@ pub use program::Program;
 pub use report::{Report, show};
 pub use server::ServerThread;
 pub use task::Task;
+pub use trickle::Trickle;
 pub use watchdog::watchdog;
 
 use std::time::Duration;

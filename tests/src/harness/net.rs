@@ -3,7 +3,7 @@
 //! Every read is bounded and watches the code under test (see
 //! [`wait_for`]); every failure panics with a [`Report`].
 
-use super::liveness::{WaitError, wait_for};
+use super::liveness::{WaitError, stopped_story, wait_for};
 use super::{Liveness, Report, STEP, TIMEOUT, show};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
@@ -129,6 +129,11 @@ impl TcpPeer {
     pub fn connect(addr: SocketAddr) -> Self {
         let stream = TcpStream::connect_timeout(&addr, TIMEOUT)
             .unwrap_or_else(|e| panic!("connecting to the server at {addr} failed: {e}"));
+        TcpPeer::over(addr, stream)
+    }
+
+    /// A peer over a connected `stream` to `addr`, with bounded reads.
+    fn over(addr: SocketAddr, stream: TcpStream) -> Self {
         stream
             .set_read_timeout(Some(STEP))
             .expect("setting a read timeout");
@@ -138,6 +143,39 @@ impl TcpPeer {
             reader: BufReader::new(stream),
             log: String::new(),
         }
+    }
+
+    /// Connects to the server under test at `addr`; when that fails, reports
+    /// why the server stopped if it did (a program that panicked and exited
+    /// refuses connections), rather than just "connection refused".
+    #[track_caller]
+    pub fn connect_watched(addr: SocketAddr, watched: &dyn Liveness) -> Self {
+        match TcpStream::connect_timeout(&addr, TIMEOUT) {
+            Ok(stream) => TcpPeer::over(addr, stream),
+            Err(e) => {
+                let story = stopped_story(watched);
+                Report::sent(format!("a connection to {addr}"))
+                    .expected("the server to accept it")
+                    .got(match &story {
+                        Some(why) => why.clone(),
+                        None => format!("{e}"),
+                    })
+                    .cause(match story {
+                        Some(_) => "see the message above: the code under test stopped",
+                        None => "is the server listening on this address?",
+                    })
+                    .fail()
+            }
+        }
+    }
+
+    /// Wraps a stream the test accepted, when the test plays the server for a
+    /// client under test; reads are bounded as with [`TcpPeer::connect`].
+    /// (Accept after the client's `connect` has returned: the connection is
+    /// then already queued, and `accept` returns at once.)
+    pub fn from_stream(stream: TcpStream) -> Self {
+        let addr = stream.peer_addr().expect("an accepted stream has a peer");
+        TcpPeer::over(addr, stream)
     }
 
     /// The underlying stream, for what the helpers do not cover.
@@ -180,11 +218,18 @@ impl TcpPeer {
     pub fn read_line(&mut self, watched: &dyn Liveness, expected: &str) -> String {
         match self.try_read_line(watched) {
             Ok(Some(line)) => line,
-            Ok(None) => Report::sent(self.sent())
-                .expected(expected)
-                .got("end of file: the server closed the connection")
-                .cause("the server closed the connection before replying")
-                .fail(),
+            Ok(None) => {
+                // The peer closed: if the code under test stopped, its own
+                // story (a panic message) is the better report.
+                if let Some(why) = stopped_story(watched) {
+                    fail_wait(WaitError::Died(why), &self.sent(), expected)
+                }
+                Report::sent(self.sent())
+                    .expected(expected)
+                    .got("end of file: the server closed the connection")
+                    .cause("the server closed the connection before replying")
+                    .fail()
+            }
             Err(e) => fail_wait(e, &self.sent(), expected),
         }
     }
@@ -223,11 +268,10 @@ impl TcpPeer {
             all.extend_from_slice(&chunk[..n]);
             Ok((n == 0).then_some(()))
         });
-        // A reset after the data counts as the end, as a close would.
-        match outcome {
-            Err(WaitError::Io(ref io)) if io.kind() == io::ErrorKind::ConnectionReset => {}
-            Err(e) => fail_wait(e, &self.sent(), expected),
-            Ok(()) => {}
+        if let Err(e) = outcome
+            && !matches!(e, WaitError::Io(ref io) if io.kind() == io::ErrorKind::ConnectionReset)
+        {
+            fail_wait(e, &self.sent(), expected);
         }
         all
     }

@@ -66,6 +66,8 @@ pub struct Program {
     /// Every stdout line seen so far, for failure messages.
     seen: Vec<String>,
     stderr: Arc<Mutex<Vec<u8>>>,
+    /// Disconnected when the stderr reader has reached the end of the pipe.
+    stderr_done: Mutex<Receiver<()>>,
 }
 
 impl Program {
@@ -97,7 +99,10 @@ impl Program {
         let stderr = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&stderr);
         let mut err_pipe = child.stderr.take().expect("stderr is piped");
+        let (stderr_tx, stderr_done) = mpsc::channel::<()>();
         std::thread::spawn(move || {
+            // Dropped when this thread ends: the whole of stderr is read.
+            let _done = stderr_tx;
             let mut buf = [0u8; 4096];
             while let Ok(n) = err_pipe.read(&mut buf) {
                 if n == 0 {
@@ -116,6 +121,7 @@ impl Program {
             lines,
             seen: Vec::new(),
             stderr,
+            stderr_done: Mutex::new(stderr_done),
         }
     }
 
@@ -241,6 +247,20 @@ impl Program {
     /// `  | ` so that it reads as a quotation inside a failure message (and a
     /// panic quoted from the program is not taken for the test's own).
     pub fn stderr_text(&self) -> String {
+        // Once the program has exited, its stderr is complete: wait (briefly)
+        // for the reader thread to have it all, so that a panic message
+        // printed just before the exit is part of the report.
+        let exited = matches!(
+            self.child
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .try_wait(),
+            Ok(Some(_))
+        );
+        if exited {
+            let done = self.stderr_done.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = done.recv_timeout(std::time::Duration::from_secs(1));
+        }
         let bytes = self.stderr.lock().unwrap_or_else(|p| p.into_inner());
         let text = String::from_utf8_lossy(&bytes);
         let text = text.trim();

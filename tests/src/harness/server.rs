@@ -3,6 +3,7 @@
 use super::Liveness;
 use std::any::Any;
 use std::fmt::Debug;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::{Mutex, OnceLock};
 use std::thread::JoinHandle;
 
@@ -16,6 +17,8 @@ pub struct ServerThread {
     name: String,
     handle: Mutex<Option<JoinHandle<String>>>,
     stopped: OnceLock<String>,
+    /// A clone of the server's listener (see [`ServerThread::on_loopback`]).
+    _listener: Option<TcpListener>,
 }
 
 impl ServerThread {
@@ -38,7 +41,29 @@ impl ServerThread {
             name: name.to_string(),
             handle: Mutex::new(Some(handle)),
             stopped: OnceLock::new(),
+            _listener: None,
         }
+    }
+
+    /// Binds a TCP listener on `127.0.0.1:0`, starts `serve(listener)` on a
+    /// thread named `name`, and returns the server and its address.
+    ///
+    /// The test keeps a clone of the listener open: a client's `connect`
+    /// then succeeds even after `serve` has stopped (a stub's `todo!()`), and
+    /// the client's first wait fails with the server's panic message instead
+    /// of "connection refused".
+    pub fn on_loopback<E: Debug>(
+        name: &str,
+        serve: impl FnOnce(TcpListener) -> Result<(), E> + Send + 'static,
+    ) -> (Self, SocketAddr) {
+        let listener = super::loopback_listener();
+        let addr = listener
+            .local_addr()
+            .expect("a bound listener has an address");
+        let kept = listener.try_clone().expect("cloning the listener");
+        let mut server = ServerThread::spawn(name, move || serve(listener));
+        server._listener = Some(kept);
+        (server, addr)
     }
 }
 

@@ -1,88 +1,109 @@
-//! A blocking call under test, run on its own thread while the test plays
-//! the other side.
+//! A call to the code under test on its own thread, for when the test must
+//! play the other side of the conversation meanwhile (a client under test
+//! talking to a server the test plays).
 
 use super::server::panic_text;
 use super::{Liveness, TIMEOUT};
 use std::fmt::Debug;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::thread;
 
-/// A call that blocks until a peer answers (a client's `query`, `download`…),
-/// run on its own thread so that the test, on its own, can be that peer.
-///
-/// While the test waits for the call's request, the task is its [`Liveness`]:
-/// a panic (a stub's `todo!()`) or an early return ends the wait at once with
-/// what happened. [`Task::join`] then collects the call's result.
+/// Runs `work` on its own thread. As a [`Liveness`], it makes the test's waits
+/// end at once when `work` panics (a stub's `todo!()`) or returns early;
+/// [`Task::join`] takes its result, within [`TIMEOUT`].
 pub struct Task<T> {
     name: String,
-    finished: Receiver<thread::Result<T>>,
-    /// The outcome, once `check` has seen it; `join` takes it from here.
+    done: Mutex<Receiver<Result<T, String>>>,
+    /// The outcome, once seen (by `check` or `join`).
     outcome: Mutex<Option<Result<T, String>>>,
 }
 
-impl<T: Debug + Send + 'static> Task<T> {
-    /// Starts `call` on a thread named `name` (e.g. `"udp_dict::query"`).
-    pub fn spawn(name: &str, call: impl FnOnce() -> T + Send + 'static) -> Self {
-        let (done, finished) = mpsc::channel();
-        thread::Builder::new()
+impl<T: Send + 'static> Task<T> {
+    /// Starts `work` on a thread named `name` (e.g. `"chatbot::Client::ask"`).
+    pub fn spawn(name: &str, work: impl FnOnce() -> T + Send + 'static) -> Self {
+        Task::spawn_with(name, (), move |()| work())
+    }
+
+    /// Starts `work(&mut state)` on a thread named `name`, and drops `state`
+    /// only after the outcome is known to [`Liveness::check`].
+    ///
+    /// Put a connection in `state` (a client under test): when `work` panics,
+    /// the test's peer then sees the connection close only after the panic is
+    /// reported, so its wait fails with the panic message rather than with
+    /// "the connection closed".
+    pub fn spawn_with<S: Send + 'static>(
+        name: &str,
+        mut state: S,
+        work: impl FnOnce(&mut S) -> T + Send + 'static,
+    ) -> Self {
+        let (tx, done) = mpsc::channel();
+        std::thread::Builder::new()
             .name(name.to_string())
             .spawn(move || {
-                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(call));
-                // The test may have failed and gone already; nothing to tell then.
-                let _ = done.send(outcome);
+                let outcome = catch_unwind(AssertUnwindSafe(|| work(&mut state)))
+                    .map_err(|p| panic_text(&*p));
+                // The test may have failed and gone already: nobody to tell.
+                let _ = tx.send(outcome);
+                drop(state);
             })
             .expect("the OS refused to start a thread");
         Task {
             name: name.to_string(),
-            finished,
+            done: Mutex::new(done),
             outcome: Mutex::new(None),
         }
     }
 
-    /// Waits (within [`TIMEOUT`]) for the call to return, and returns its
-    /// value; fails the test with its message if it panicked, or with
-    /// `expected` if it never returns.
+    /// Waits (within [`TIMEOUT`]) for `work` to finish and returns its value;
+    /// a panic inside it fails the test with the same message.
     #[track_caller]
-    pub fn join(self, expected: &str) -> T {
-        let seen = self
-            .outcome
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+    pub fn join(self) -> T {
+        let seen = self.outcome.into_inner().unwrap_or_else(|p| p.into_inner());
         let outcome = match seen {
             Some(outcome) => outcome,
-            None => match self.finished.recv_timeout(TIMEOUT) {
-                Ok(result) => result.map_err(|payload| panic_text(&*payload)),
-                Err(RecvTimeoutError::Timeout) => panic!(
-                    "{} did not return within {} s; expected: {expected}",
-                    self.name,
-                    TIMEOUT.as_secs()
-                ),
+            None => match self
+                .done
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .recv_timeout(TIMEOUT)
+            {
+                Ok(outcome) => outcome,
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!(
+                        "{} did not finish within {} s",
+                        self.name,
+                        TIMEOUT.as_secs()
+                    )
+                }
                 Err(RecvTimeoutError::Disconnected) => Err("its thread vanished".to_string()),
             },
         };
-        outcome.unwrap_or_else(|why| panic!("{} panicked: {why}", self.name))
+        match outcome {
+            Ok(value) => value,
+            Err(why) => panic!("{} panicked: {why}", self.name),
+        }
     }
 }
 
 impl<T: Debug> Liveness for Task<T> {
-    /// `Ok(())` while the call runs; once it has returned or panicked, says so.
     fn check(&self) -> Result<(), String> {
         let mut outcome = self.outcome.lock().unwrap_or_else(|p| p.into_inner());
         if outcome.is_none() {
-            match self.finished.try_recv() {
-                Ok(result) => *outcome = Some(result.map_err(|payload| panic_text(&*payload))),
-                Err(_) => return Ok(()),
-            }
+            *outcome = self
+                .done
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .try_recv()
+                .ok();
         }
-        match outcome.as_ref() {
+        match &*outcome {
+            None => Ok(()),
             Some(Ok(value)) => Err(format!(
-                "{} returned {value:?} before the test was done with it",
+                "{} already returned {value:?}, before the test was done with it",
                 self.name
             )),
             Some(Err(why)) => Err(format!("{} panicked: {why}", self.name)),
-            None => Ok(()),
         }
     }
 }
@@ -92,24 +113,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn join_returns_the_value() {
-        assert_eq!(Task::spawn("adding", || 2 + 2).join("four"), 4);
+    fn joins_the_value() {
+        assert_eq!(Task::spawn("adding", || 2 + 2).join(), 4);
     }
 
     #[test]
-    fn check_reports_a_panic() {
-        let task = Task::spawn("panicking", || -> u8 { panic!("boom") });
-        let deadline = std::time::Instant::now() + TIMEOUT;
-        let why = loop {
-            if let Err(why) = task.check() {
-                break why;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the panic was never seen"
-            );
-            thread::park_timeout(super::super::STEP);
-        };
-        assert!(why.contains("boom"), "{why}");
+    #[should_panic(expected = "boom")]
+    fn passes_on_a_panic() {
+        Task::spawn("panicking", || -> () { panic!("boom") }).join();
+    }
+
+    #[test]
+    fn reports_an_early_return() {
+        let task = Task::spawn("returning", || 7);
+        let why = super::super::wait_for(&task, || Ok(None::<()>)).unwrap_err();
+        assert!(why.to_string().contains("already returned 7"), "{why}");
     }
 }

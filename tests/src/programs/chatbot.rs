@@ -1,6 +1,9 @@
 //! `chatbot-server` and `chatbot-client`.
 
-use std::net::SocketAddr;
+use crate::kit::ch1::chatbot;
+use anyhow::Context;
+use std::io::{self, BufRead, Write};
+use std::net::{SocketAddr, TcpListener};
 
 /// `chatbot-server [--addr A]`
 #[derive(Debug, clap::Args)]
@@ -18,10 +21,36 @@ pub struct ClientArgs {
     pub server: SocketAddr,
 }
 
-pub fn server(_args: ServerArgs) -> anyhow::Result<()> {
-    anyhow::bail!("chatbot-server is not written yet")
+/// Binds, announces the address, and serves until `accept` fails.
+pub fn server(args: ServerArgs) -> anyhow::Result<()> {
+    let listener =
+        TcpListener::bind(args.addr).with_context(|| format!("binding {}", args.addr))?;
+    super::announce(listener.local_addr()?)?;
+    chatbot::serve(listener).context("accepting clients")?;
+    Ok(())
 }
 
-pub fn client(_args: ClientArgs) -> anyhow::Result<()> {
-    anyhow::bail!("chatbot-client is not written yet")
+/// Prompts `Me: `, sends each typed line as a question, prints `Bot: ANSWER`;
+/// an empty line or the end of input quits.
+pub fn client(args: ClientArgs) -> anyhow::Result<()> {
+    let mut bot = chatbot::Client::connect(args.server)
+        .with_context(|| format!("connecting to the chatbot at {}", args.server))?;
+    let stdin = io::stdin();
+    let mut stdout = io::stdout();
+    loop {
+        write!(stdout, "Me: ")?;
+        stdout.flush()?;
+        let mut line = String::new();
+        if stdin.lock().read_line(&mut line)? == 0 {
+            // End of input (Ctrl-D): end the prompt's line, and quit.
+            writeln!(stdout)?;
+            return Ok(());
+        }
+        let question = line.trim_end_matches(['\n', '\r']);
+        if question.is_empty() {
+            return Ok(());
+        }
+        let answer = bot.ask(question).context("asking the chatbot")?;
+        writeln!(stdout, "Bot: {answer}")?;
+    }
 }

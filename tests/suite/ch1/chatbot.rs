@@ -1,1 +1,403 @@
-//! Tests of the exercise `chatbot` (to be written).
+//! Tests of the exercise `chatbot`: a line-based question-and-answer server
+//! for many clients at once, its client, and the runner's two programs.
+
+use netkit_tests::harness::{
+    Liveness, Program, Report, ServerThread, Task, TcpPeer, loopback_listener, show,
+};
+use netkit_tests::kit::ch1::chatbot::{
+    self, Client, DEFAULT_ANSWER, KEYWORDS, MAX_LINE, NOT_UTF8_REPLY, TOO_LONG_REPLY,
+};
+use rstest::rstest;
+use std::io;
+use std::net::SocketAddr;
+
+/// Starts `chatbot::serve` on a loopback listener of its own.
+fn start_server() -> (ServerThread, SocketAddr) {
+    ServerThread::on_loopback("chatbot::serve", chatbot::serve)
+}
+
+/// Sends `question` and a newline on `peer`, and checks the answer line.
+#[track_caller]
+fn ask(peer: &mut TcpPeer, server: &dyn Liveness, question: &str, expected: &str) {
+    peer.send(format!("{question}\n").as_bytes());
+    let got = peer.read_line(server, &format!("the answer line {expected:?}"));
+    if got != expected {
+        Report::sent(peer.sent())
+            .expected(format!("the answer line {expected:?}"))
+            .got(format!("{got:?}"))
+            .cause(
+                "each question line gets exactly one answer line, from `answer`, ending in '\\n'",
+            )
+            .fail();
+    }
+}
+
+// ---------------------------------------------------------------- answer
+
+#[rstest]
+#[case::keyword_alone("hello", "Hello there!")]
+#[case::any_case("HeLLo!", "Hello there!")]
+#[case::inside_a_sentence("What is your name?", "I'm Xiaomei (小美).")]
+#[case::boy_or_girl("Are you a boy or girl?", "I'm a robot!")]
+#[case::how_old("How OLD are you?", "I'm two years old!")]
+#[case::two_keywords("Hello! How old are you?", "Hello there!")]
+#[case::table_order_not_question_order("How old are you? Hello!", "Hello there!")]
+#[case::no_keyword("What is TCP?", DEFAULT_ANSWER)]
+#[case::empty_question("", DEFAULT_ANSWER)]
+#[case::keyword_broken_by_spaces("how   old", DEFAULT_ANSWER)]
+fn answer_gives_the_answer_of_the_first_keyword_in_the_table(
+    #[case] question: &str,
+    #[case] expected: &str,
+) {
+    let got = chatbot::answer(question);
+    if got != expected {
+        Report::sent(format!("answer({question:?})"))
+            .expected(format!("{expected:?}"))
+            .got(format!("{got:?}"))
+            .cause(
+                "go through KEYWORDS in order and return the first answer whose keyword occurs \
+                 in the lowercased question; DEFAULT_ANSWER when none does",
+            )
+            .fail();
+    }
+}
+
+#[test]
+fn answer_knows_every_keyword_of_the_table_in_capitals() {
+    for &(keyword, reply) in KEYWORDS {
+        let question = format!("PLEASE: {}?", keyword.to_uppercase());
+        let got = chatbot::answer(&question);
+        assert_eq!(got, reply, "answer({question:?}) should be {reply:?}");
+    }
+}
+
+// ---------------------------------------------------------------- serve
+
+#[test]
+fn answers_several_questions_on_one_connection() {
+    let (server, addr) = start_server();
+    let mut peer = TcpPeer::connect(addr);
+    ask(&mut peer, &server, "hello", "Hello there!");
+    ask(&mut peer, &server, "how old are you?", "I'm two years old!");
+    ask(&mut peer, &server, "what is TCP?", DEFAULT_ANSWER);
+    ask(&mut peer, &server, "", DEFAULT_ANSWER);
+}
+
+#[test]
+fn accepts_questions_ending_in_crlf() {
+    let (server, addr) = start_server();
+    let mut peer = TcpPeer::connect(addr);
+    // What telnet and `nc -C` send.
+    ask(
+        &mut peer,
+        &server,
+        "what is your name?\r",
+        "I'm Xiaomei (小美).",
+    );
+    ask(&mut peer, &server, "\r", DEFAULT_ANSWER);
+}
+
+#[test]
+fn answers_a_last_question_without_newline_then_closes() {
+    let (server, addr) = start_server();
+    let mut peer = TcpPeer::connect(addr);
+    // The seed's style: one question, no line ending, then the client is done.
+    peer.send(b"boy or girl?");
+    peer.shutdown_write();
+    let got = peer.read_line(&server, "the answer \"I'm a robot!\"");
+    assert_eq!(
+        got,
+        "I'm a robot!",
+        "sent {}: a last line without '\\n' is still a question",
+        peer.sent()
+    );
+    peer.expect_closed(
+        &server,
+        "the server to close once the client has closed its side",
+    );
+}
+
+#[test]
+fn answers_a_client_while_another_stays_idle() {
+    let (server, addr) = start_server();
+    // The idle client connects first and says nothing. A server that serves
+    // one client at a time is now stuck reading from it.
+    let mut idle = TcpPeer::connect(addr);
+    let mut busy = TcpPeer::connect(addr);
+    busy.send(b"how old are you?\n");
+    match busy.try_read_line(&server) {
+        Ok(Some(line)) if line == "I'm two years old!" => {}
+        other => Report::sent(format!(
+            "{}, while another client was connected and idle",
+            busy.sent()
+        ))
+        .expected("the answer \"I'm two years old!\"")
+        .got(match other {
+            Ok(line) => format!("{line:?}"),
+            Err(e) => e.to_string(),
+        })
+        .cause(
+            "the server handles one client at a time: it is still waiting for the idle client's \
+             question. Give each connection its own thread (thread::spawn in the accept loop)",
+        )
+        .fail(),
+    }
+    // And the idle one is served when it finally asks.
+    ask(&mut idle, &server, "hello", "Hello there!");
+}
+
+#[test]
+fn serves_twenty_clients_at_once() {
+    let (server, addr) = start_server();
+    // All connected before anyone asks: each needs its own conversation.
+    let mut peers: Vec<TcpPeer> = (0..20).map(|_| TcpPeer::connect(addr)).collect();
+    std::thread::scope(|scope| {
+        let server = &server;
+        let handles: Vec<_> = peers
+            .iter_mut()
+            .enumerate()
+            .map(|(i, peer)| {
+                scope.spawn(move || {
+                    for round in 0..3 {
+                        let (keyword, reply) = KEYWORDS[(i + round) % KEYWORDS.len()];
+                        ask(peer, server, &format!("client {i}: {keyword}?"), reply);
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            if let Err(panic) = handle.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    });
+}
+
+#[test]
+fn replies_an_error_to_a_line_that_is_not_utf8_and_keeps_going() {
+    let (server, addr) = start_server();
+    let mut peer = TcpPeer::connect(addr);
+    ask(&mut peer, &server, "how old\u{0}", "I'm two years old!");
+    peer.send(b"\xff\xfe hello\n");
+    let got = peer.read_line(&server, &format!("the error line {NOT_UTF8_REPLY:?}"));
+    if got != NOT_UTF8_REPLY {
+        Report::sent(peer.sent())
+            .expected(format!("{NOT_UTF8_REPLY:?}"))
+            .got(format!("{got:?}"))
+            .cause("a line that is not UTF-8 gets NOT_UTF8_REPLY, not an answer and not a closed connection")
+            .fail();
+    }
+    ask(
+        &mut peer,
+        &server,
+        "and how old are you?",
+        "I'm two years old!",
+    );
+}
+
+#[test]
+fn answers_a_line_of_exactly_max_line_bytes() {
+    let (server, addr) = start_server();
+    let mut peer = TcpPeer::connect(addr);
+    let question = "a".repeat(MAX_LINE);
+    ask(&mut peer, &server, &question, DEFAULT_ANSWER);
+    ask(&mut peer, &server, "hello", "Hello there!");
+}
+
+#[test]
+fn closes_a_connection_whose_line_is_too_long_and_keeps_serving_others() {
+    let (server, addr) = start_server();
+    let mut other = TcpPeer::connect(addr);
+    let mut long = TcpPeer::connect(addr);
+    // One byte over the limit and no newline: a server that reads until '\n'
+    // with no bound waits (and allocates) for as long as the client sends.
+    long.send(&vec![b'x'; MAX_LINE + 1]);
+    match long.try_read_line(&server) {
+        Ok(Some(line)) if line == TOO_LONG_REPLY => {}
+        got => Report::sent(long.sent())
+            .expected(format!("{TOO_LONG_REPLY:?}, then the connection closed"))
+            .got(match got {
+                Ok(Some(line)) => format!("{:?}", show(line.as_bytes())),
+                Ok(None) => "the connection closed without a reply".to_string(),
+                Err(e) => e.to_string(),
+            })
+            .cause(
+                "read each line with a bound (`take(MAX_LINE as u64 + 1)` before `read_until`): \
+                 MAX_LINE + 1 bytes without '\\n' means the line is too long",
+            )
+            .fail(),
+    }
+    long.expect_closed(
+        &server,
+        "the server to close the connection after TOO_LONG_REPLY",
+    );
+    // The others are still served, old and new.
+    ask(&mut other, &server, "hello", "Hello there!");
+    let mut newcomer = TcpPeer::connect(addr);
+    ask(&mut newcomer, &server, "boy or girl?", "I'm a robot!");
+}
+
+#[test]
+fn keeps_serving_after_a_client_vanishes_in_the_middle_of_a_line() {
+    let (server, addr) = start_server();
+    let mut gone = TcpPeer::connect(addr);
+    gone.send(b"how ol");
+    drop(gone);
+    let mut next = TcpPeer::connect(addr);
+    ask(&mut next, &server, "your name?", "I'm Xiaomei (小美).");
+}
+
+// ---------------------------------------------------------------- Client
+
+/// Connects a [`Client`] to a listener the test plays the server on.
+fn client_and_played_server() -> (Client, TcpPeer) {
+    let listener = loopback_listener();
+    let addr = listener
+        .local_addr()
+        .expect("a bound listener has an address");
+    let client = Client::connect(addr).expect("connecting to the test's own listener");
+    // `connect` has returned, so the connection waits in the queue already.
+    let (stream, _) = listener
+        .accept()
+        .expect("accepting the client's connection");
+    (client, TcpPeer::from_stream(stream))
+}
+
+#[test]
+fn client_sends_each_question_as_a_line_and_returns_each_answer() {
+    let (client, mut played) = client_and_played_server();
+    let task = Task::spawn_with("chatbot::Client::ask", client, |client| {
+        ["how old are you?", "hello"]
+            .map(|question| client.ask(question).map_err(|e| e.to_string()))
+    });
+    let first = played.read_line(&task, "the question line \"how old are you?\"");
+    assert_eq!(first, "how old are you?", "the question, as one line");
+    played.send(b"I'm two years old!\n");
+    let second = played.read_line(&task, "the question line \"hello\"");
+    assert_eq!(
+        second, "hello",
+        "the second question, on the same connection"
+    );
+    // Windows-style line ending: the client drops the '\r' too.
+    played.send(b"Hello there!\r\n");
+    let answers = task.join();
+    let expected = [
+        Ok("I'm two years old!".to_string()),
+        Ok("Hello there!".to_string()),
+    ];
+    if answers != expected {
+        Report::sent(
+            "asked \"how old are you?\" then \"hello\"; the played server answered \
+                      \"I'm two years old!\\n\" then \"Hello there!\\r\\n\"",
+        )
+        .expected(format!("{expected:?}"))
+        .got(format!("{answers:?}"))
+        .cause("return the answer line without its line ending (\\n, or \\r\\n)")
+        .fail();
+    }
+}
+
+#[test]
+fn client_refuses_a_question_with_a_newline_and_sends_nothing() {
+    let (client, mut played) = client_and_played_server();
+    // The client is dropped when `ask` returns, which closes the connection.
+    let task = Task::spawn_with("chatbot::Client::ask", client, |client| {
+        client.ask("two\nlines").map_err(|e| e.kind())
+    });
+    let outcome = task.join();
+    assert_eq!(
+        outcome,
+        Err(io::ErrorKind::InvalidInput),
+        "ask(\"two\\nlines\") should fail with InvalidInput: the server would read two questions"
+    );
+    let sent = played.read_to_end(&(), "the connection to close");
+    assert!(
+        sent.is_empty(),
+        "ask refused the question but still sent {}",
+        show(&sent)
+    );
+}
+
+#[test]
+fn client_reports_a_server_that_closes_without_answering() {
+    let (client, mut played) = client_and_played_server();
+    let task = Task::spawn_with("chatbot::Client::ask", client, |client| {
+        client.ask("hello").map_err(|e| e.kind())
+    });
+    played.read_line(&task, "the question line \"hello\"");
+    drop(played); // no answer: the connection closes
+    let outcome = task.join();
+    assert_eq!(
+        outcome,
+        Err(io::ErrorKind::UnexpectedEof),
+        "the played server closed without answering: ask should fail with UnexpectedEof, not \
+         return an empty answer"
+    );
+}
+
+// ---------------------------------------------------------------- programs
+
+/// The client's stdout line for one answer: the prompt `Me: ` has no newline
+/// of its own, so the answer shares its line.
+fn answer_line(answer: &str) -> String {
+    format!("Me: Bot: {answer}")
+}
+
+#[test]
+fn chatbot_programs_answer_typed_questions_and_quit_on_an_empty_line() {
+    let (server, addr) = Program::start_server(&["chatbot-server", "--addr", "127.0.0.1:0"]);
+    // The server program first, on its own: a raw TCP client asks.
+    let mut probe = TcpPeer::connect_watched(addr, &server);
+    ask(&mut probe, &server, "hello", "Hello there!");
+    // Then the client program, with questions typed at its prompt.
+    let addr = addr.to_string();
+    let mut client = Program::start(&["chatbot-client", "--server", &addr]);
+    for (question, answer) in [
+        ("how old are you?", "I'm two years old!"),
+        ("What's your name?", "I'm Xiaomei (小美)."),
+        ("what is TCP?", DEFAULT_ANSWER),
+    ] {
+        client.type_line(question);
+        let expected = answer_line(answer);
+        let line = client.expect_line(&format!("{expected:?}"), |l| l.contains("Bot:"));
+        assert_eq!(
+            line,
+            expected,
+            "typed {question:?} into `{}`",
+            client.command_line()
+        );
+    }
+    client.type_line("");
+    let status = client.wait_exit();
+    assert!(
+        status.success(),
+        "an empty line quits: expected exit status 0, got {status}; stderr: {}",
+        client.stderr_text()
+    );
+}
+
+#[test]
+fn chatbot_client_quits_at_end_of_input() {
+    let (_server, addr) = start_server();
+    let addr = addr.to_string();
+    let mut client = Program::start(&["chatbot-client", "--server", &addr]);
+    client.type_line("hello");
+    let line = client.expect_line("\"Me: Bot: Hello there!\"", |l| l.contains("Bot:"));
+    assert_eq!(line, answer_line("Hello there!"));
+    client.close_stdin();
+    let status = client.wait_exit();
+    assert!(
+        status.success(),
+        "end of input (Ctrl-D) quits: expected exit status 0, got {status}; stderr: {}",
+        client.stderr_text()
+    );
+}
+
+#[test]
+fn chatbot_server_program_serves_two_clients_at_once() {
+    let (server, addr) = Program::start_server(&["chatbot-server", "--addr", "127.0.0.1:0"]);
+    let mut first = TcpPeer::connect_watched(addr, &server);
+    let mut second = TcpPeer::connect_watched(addr, &server);
+    ask(&mut second, &server, "boy or girl?", "I'm a robot!");
+    ask(&mut first, &server, "hello", "Hello there!");
+}

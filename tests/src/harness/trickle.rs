@@ -1,0 +1,85 @@
+//! Readers and writers that move a few bytes per call, the way a real socket
+//! may: code that assumes one `read` is one message fails against them.
+
+use std::io::{self, Read, Write};
+
+/// Wraps a reader or a writer so that each `read` returns, and each `write`
+/// accepts, at most `per_call` bytes. `Trickle::bytewise(Cursor::new(data))`
+/// hands `data` out one byte per read, which no correct reader of a byte
+/// stream may mind; a writer that forgets `write` can write less than asked
+/// loses bytes through it.
+pub struct Trickle<T> {
+    inner: T,
+    per_call: usize,
+    calls: usize,
+}
+
+impl<T> Trickle<T> {
+    /// At most `per_call` bytes per call (at least 1).
+    pub fn new(inner: T, per_call: usize) -> Self {
+        Trickle {
+            inner,
+            per_call: per_call.max(1),
+            calls: 0,
+        }
+    }
+
+    /// One byte per call.
+    pub fn bytewise(inner: T) -> Self {
+        Trickle::new(inner, 1)
+    }
+
+    /// How many `read`/`write` calls reached this wrapper so far.
+    pub fn calls(&self) -> usize {
+        self.calls
+    }
+
+    /// The wrapped reader or writer (for a `Vec<u8>`: what was written).
+    pub fn into_inner(self) -> T {
+        self.inner
+    }
+}
+
+impl<R: Read> Read for Trickle<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.calls += 1;
+        let n = buf.len().min(self.per_call);
+        self.inner.read(&mut buf[..n])
+    }
+}
+
+impl<W: Write> Write for Trickle<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.calls += 1;
+        let n = buf.len().min(self.per_call);
+        self.inner.write(&buf[..n])
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    #[test]
+    fn reads_one_byte_at_a_time() {
+        let mut reader = Trickle::bytewise(Cursor::new(b"abc".to_vec()));
+        let mut buf = [0u8; 8];
+        assert_eq!(reader.read(&mut buf).unwrap(), 1);
+        let mut rest = Vec::new();
+        reader.read_to_end(&mut rest).unwrap();
+        assert_eq!(rest, b"bc");
+    }
+
+    #[test]
+    fn accepts_a_few_bytes_per_write() {
+        let mut writer = Trickle::new(Vec::new(), 2);
+        assert_eq!(writer.write(b"abcde").unwrap(), 2);
+        writer.write_all(b"fgh").unwrap();
+        assert_eq!(writer.into_inner(), b"abfgh");
+    }
+}

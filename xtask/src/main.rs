@@ -14,7 +14,10 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask", about = "The netkit command line: check your exercises, read hints, run servers, build the book.")]
+#[command(
+    name = "cargo xtask",
+    about = "The netkit command line: check your exercises, read hints, run servers, build the book."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -27,6 +30,9 @@ enum Command {
         /// The teacher's edition, with the reference solutions.
         #[arg(long)]
         teacher: bool,
+        /// Open the built book in a browser (or print its file:// address).
+        #[arg(long)]
+        open: bool,
     },
 }
 
@@ -35,11 +41,20 @@ fn main() -> Result<()> {
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let manifest = manifest::Manifest::load(&root)?;
     match cli.command {
-        Command::Book { teacher } => {
-            let edition = if teacher { book::Edition::Teacher } else { book::Edition::Student };
-            let out = root.join("target/book").join(if teacher { "teacher" } else { "student" });
+        Command::Book { teacher, open } => {
+            let edition = if teacher {
+                book::Edition::Teacher
+            } else {
+                book::Edition::Student
+            };
+            let out = root
+                .join("target/book")
+                .join(if teacher { "teacher" } else { "student" });
             let index = book::build(&root, &manifest, edition, &out)?;
             println!("{}", index.display());
+            if open {
+                book::open(&index);
+            }
         }
     }
     Ok(())

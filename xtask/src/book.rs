@@ -6,6 +6,7 @@
 //! - [`directives`]: finding `{{#…}}` in a page, as mdBook does.
 //! - [`hints`]: `{{#hints ID}}`, filled in from kit.toml.
 //! - [`checks`]: every include, anchor and line range resolves.
+//! - [`dedent`]: anchored includes, expanded without their indentation.
 //! - [`logs`]: mdBook's own warnings and errors fail the build.
 //! - [`offline`]: the built book loads nothing from another host.
 //!
@@ -16,14 +17,16 @@
 //! 2. Check every page as the edition sees it (teacher-only regions blanked
 //!    out in the student's edition): a problem stops the build here, with the
 //!    page, the line and the fix.
-//! 3. Preprocess: [`EditionPreprocessor`] (teacher-only regions, hints, the
-//!    teacher's banner), then mdBook's `links` (the includes), then `index`.
+//! 3. Preprocess: [`EditionPreprocessor`] (teacher-only regions, hints,
+//!    anchored includes dedented, the teacher's banner), then mdBook's
+//!    `links` (the other includes), then `index`.
 //!    Because ours runs first, an include inside a teacher-only region is never
 //!    resolved in the student's edition.
 //! 4. Render HTML into `out`, failing on any WARN or ERROR mdBook logs.
 //! 5. Scan the output for loads from outside.
 
 mod checks;
+mod dedent;
 mod directives;
 mod edition;
 mod hints;
@@ -286,9 +289,11 @@ const TEACHER_BANNER: &str = "> [!NOTE]\n\
     Students get the student's edition (`cargo xtask book`).\n\n";
 
 impl EditionPreprocessor {
-    fn page(&self, content: &str) -> Result<String, (usize, String)> {
+    /// One page, from the folder it lives in.
+    fn page(&self, content: &str, folder: &Path) -> Result<String, (usize, String)> {
         let kept = edition::render(content, self.edition).map_err(|e| (e.line, e.message))?;
-        let expanded = hints::expand(&kept, &self.hints).map_err(|e| (e.line, e.message))?;
+        let with_hints = hints::expand(&kept, &self.hints).map_err(|e| (e.line, e.message))?;
+        let expanded = dedent::expand_anchored_includes(&with_hints, folder);
         Ok(match self.edition {
             Edition::Teacher => format!("{TEACHER_BANNER}{expanded}"),
             Edition::Student => expanded,
@@ -301,13 +306,15 @@ impl Preprocessor for EditionPreprocessor {
         "netkit-edition"
     }
 
-    fn run(&self, _context: &PreprocessorContext, mut book: Book) -> Result<Book> {
+    fn run(&self, context: &PreprocessorContext, mut book: Book) -> Result<Book> {
+        let src_dir = context.root.join(&context.config.book.src);
         let mut errors = Vec::new();
         book.for_each_chapter_mut(|chapter| {
             let Some(source) = &chapter.source_path else {
                 return;
             };
-            match self.page(&chapter.content) {
+            let folder = src_dir.join(source.parent().unwrap_or(Path::new("")));
+            match self.page(&chapter.content, &folder) {
                 Ok(content) => chapter.content = content,
                 // The checks before the build report these with more care;
                 // this is the last line of defence. (Line numbers of hints

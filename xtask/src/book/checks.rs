@@ -111,7 +111,7 @@ fn read_target(context: &PageContext<'_>, text: &str, path: &str) -> Result<Stri
 
 /// What part of a file an include asks for, read as mdBook reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Selection {
+pub enum Selection {
     Whole,
     Anchor(String),
     /// 1-based, inclusive; `None` is "from the start" / "to the end".
@@ -122,7 +122,7 @@ enum Selection {
 }
 
 /// `FILE:10:20`, `FILE:10:`, `FILE:10`, `FILE::20`, `FILE:name`.
-fn parse_selection(selection: Option<&str>) -> Selection {
+pub fn parse_selection(selection: Option<&str>) -> Selection {
     let Some(selection) = selection else {
         return Selection::Whole;
     };
@@ -191,6 +191,32 @@ fn anchor_on<'a>(line: &'a str, keyword: &str) -> Option<&'a str> {
     (len > 0).then(|| &rest[..len])
 }
 
+/// The lines of the region `name` of `file`, as mdBook takes them: from the
+/// first `ANCHOR: name` line to the next `ANCHOR_END: name`, without the lines
+/// of any anchor (nested regions' markers included). `None` if the file has
+/// no such region.
+pub fn region<'a>(file: &'a str, name: &str) -> Option<Vec<&'a str>> {
+    let lines: Vec<&str> = file.lines().collect();
+    let start = lines
+        .iter()
+        .position(|line| anchor_on(line, "ANCHOR:") == Some(name))?;
+    let end = lines[start + 1..]
+        .iter()
+        .position(|line| anchor_on(line, "ANCHOR_END:") == Some(name))?;
+    Some(region_lines(&lines[start + 1..start + 1 + end]))
+}
+
+/// `lines` without the anchor lines among them.
+fn region_lines<'a>(lines: &[&'a str]) -> Vec<&'a str> {
+    lines
+        .iter()
+        .filter(|line| {
+            anchor_on(line, "ANCHOR:").is_none() && anchor_on(line, "ANCHOR_END:").is_none()
+        })
+        .copied()
+        .collect()
+}
+
 fn check_anchor(text: &str, file: &str, shown: &str, name: &str) -> Result<(), String> {
     let lines: Vec<&str> = file.lines().collect();
     let start = lines
@@ -224,9 +250,9 @@ fn check_anchor(text: &str, file: &str, shown: &str, name: &str) -> Result<(), S
             start + 1
         ));
     };
-    let has_content = lines[start + 1..end]
+    let has_content = region_lines(&lines[start + 1..end])
         .iter()
-        .any(|line| anchor_on(line, "ANCHOR:").is_none() && !line.trim().is_empty());
+        .any(|line| !line.trim().is_empty());
     if !has_content {
         return Err(format!(
             "`{text}`: the region `{name}` in {shown} (lines {}–{}) is empty; put the \

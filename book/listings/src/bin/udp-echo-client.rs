@@ -69,19 +69,21 @@ fn run() -> io::Result<()> {
                 let reply = String::from_utf8_lossy(&buffer[..len]);
                 println!("{from} replied: {reply}");
             }
-            // A timeout shows as WouldBlock on Unix, TimedOut on Windows.
-            Err(err)
-                if matches!(
-                    err.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                println!("no reply within 3 s: is the server running? (UDP does not say)");
+            Err(err) if is_timeout(&err) => {
+                println!("no reply within 3 s: is the server running?");
             }
             Err(err) => return Err(err),
         }
         // ANCHOR_END: exchange
     }
     Ok(())
+}
+
+/// A read that timed out fails with `WouldBlock` on Unix, `TimedOut` on Windows.
+fn is_timeout(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }
 // ANCHOR_END: all

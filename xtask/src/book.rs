@@ -110,7 +110,7 @@ pub fn build(root: &Path, manifest: &Manifest, edition: Edition, out: &Path) -> 
     if !index.is_file() {
         bail!("mdBook wrote no {}", index.display());
     }
-    // `target/../book` reads badly in a message: give the plain path.
+    // `xtask/../target/…` reads badly in a message: give the plain path.
     let index = index.canonicalize().unwrap_or(index);
     let external = offline::scan(&out)?;
     if !external.is_empty() {
@@ -129,7 +129,8 @@ pub fn build(root: &Path, manifest: &Manifest, edition: Edition, out: &Path) -> 
 /// Checks the pages' sources in both editions without building: the
 /// teacher-only markers balance, and every `{{#include}}`, anchor, line range
 /// and `{{#hints}}` resolves. Returns one line per problem
-/// (`book/src/ch1/x.md:12: …, fix: …`), empty if the sources are sound.
+/// (`book/src/ch1/x.md:12: what is wrong; how to fix it`), empty if the
+/// sources are sound.
 ///
 /// Meant for the whole kit: in a student's copy (no `solutions/`), the
 /// teacher's edition's includes do not resolve; [`build`] of the student's

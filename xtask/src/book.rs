@@ -6,7 +6,8 @@
 //! - [`directives`]: finding `{{#…}}` in a page, as mdBook does.
 //! - [`hints`]: `{{#hints ID}}`, filled in from kit.toml.
 //! - [`checks`]: every include, anchor and line range resolves.
-//! - [`dedent`]: anchored includes, expanded without their indentation.
+//! - [`includes`]: anchored includes without their indentation, whole files
+//!   without their anchor lines.
 //! - [`logs`]: mdBook's own warnings and errors fail the build.
 //! - [`offline`]: the built book loads nothing from another host.
 //!
@@ -18,18 +19,18 @@
 //!    out in the student's edition): a problem stops the build here, with the
 //!    page, the line and the fix.
 //! 3. Preprocess: [`EditionPreprocessor`] (teacher-only regions, hints,
-//!    anchored includes dedented, the teacher's banner), then mdBook's
-//!    `links` (the other includes), then `index`.
+//!    includes of regions and whole files, the teacher's banner), then
+//!    mdBook's `links` (line ranges and `rustdoc_include`), then `index`.
 //!    Because ours runs first, an include inside a teacher-only region is never
 //!    resolved in the student's edition.
 //! 4. Render HTML into `out`, failing on any WARN or ERROR mdBook logs.
 //! 5. Scan the output for loads from outside.
 
 mod checks;
-mod dedent;
 mod directives;
 mod edition;
 mod hints;
+mod includes;
 mod logs;
 mod offline;
 
@@ -294,7 +295,7 @@ impl EditionPreprocessor {
     fn page(&self, content: &str, folder: &Path) -> Result<String, (usize, String)> {
         let kept = edition::render(content, self.edition).map_err(|e| (e.line, e.message))?;
         let with_hints = hints::expand(&kept, &self.hints).map_err(|e| (e.line, e.message))?;
-        let expanded = dedent::expand_anchored_includes(&with_hints, folder);
+        let expanded = includes::expand(&with_hints, folder);
         Ok(match self.edition {
             Edition::Teacher => format!("{TEACHER_BANNER}{expanded}"),
             Edition::Student => expanded,

@@ -206,6 +206,11 @@ pub fn region<'a>(file: &'a str, name: &str) -> Option<Vec<&'a str>> {
     Some(region_lines(&lines[start + 1..start + 1 + end]))
 }
 
+/// The lines of `file`, without its anchor lines.
+pub fn without_anchor_lines(file: &str) -> Vec<&str> {
+    region_lines(&file.lines().collect::<Vec<_>>())
+}
+
 /// `lines` without the anchor lines among them.
 fn region_lines<'a>(lines: &[&'a str]) -> Vec<&'a str> {
     lines

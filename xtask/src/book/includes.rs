@@ -1,19 +1,24 @@
-//! Anchored includes without their indentation. mdBook copies an anchored
-//! region as it stands in the file, so a region inside a function shows on
-//! the page pushed right by the function's indentation. Before mdBook's
-//! `links` runs, the book builder expands each `{{#include FILE:ANCHOR}}`
-//! itself, with the region's common indentation removed. Everything else
-//! (whole files, line ranges, `rustdoc_include`) is left to mdBook.
+//! Includes as a reader wants them. mdBook copies an anchored region as it
+//! stands in the file, so a region inside a function shows on the page pushed
+//! right by the function's indentation; and it copies a whole file with its
+//! `// ANCHOR:` marker lines. Before mdBook's `links` runs, the book builder
+//! expands these two kinds of `{{#include}}` itself:
+//!
+//! - `{{#include FILE:ANCHOR}}`: the region, with its common indentation removed;
+//! - `{{#include FILE}}`: the file, without its anchor lines.
+//!
+//! Line ranges and `rustdoc_include` are left to mdBook.
 
 use super::checks::{self, Selection};
 use super::directives;
 use std::path::Path;
 
-/// Replaces each `{{#include FILE:ANCHOR}}` of `text` with the region,
-/// dedented. `folder` is the page's folder, which paths are relative to. A
-/// directive whose file or region is missing is left as it is: the checks
-/// report it before the build, and mdBook logs it during the build.
-pub fn expand_anchored_includes(text: &str, folder: &Path) -> String {
+/// Expands each `{{#include FILE:ANCHOR}}` and `{{#include FILE}}` of
+/// `text` (see the module's doc). `folder` is the page's folder, which paths
+/// are relative to. A directive whose file or region is missing is left as
+/// it is: the checks report it before the build, and mdBook logs it during
+/// the build.
+pub fn expand(text: &str, folder: &Path) -> String {
     let mut out = String::with_capacity(text.len());
     let mut copied_to = 0;
     for directive in directives::find(text) {
@@ -21,20 +26,23 @@ pub fn expand_anchored_includes(text: &str, folder: &Path) -> String {
             continue;
         }
         let spec = directive.args.split_whitespace().next().unwrap_or("");
-        let Some((path, selection)) = spec.split_once(':') else {
-            continue;
-        };
-        let Selection::Anchor(name) = checks::parse_selection(Some(selection)) else {
-            continue;
+        let (path, selection) = match spec.split_once(':') {
+            Some((path, selection)) => (path, checks::parse_selection(Some(selection))),
+            None => (spec, Selection::Whole),
         };
         let Ok(file) = std::fs::read_to_string(folder.join(path)) else {
             continue;
         };
-        let Some(lines) = checks::region(&file, &name) else {
-            continue;
+        let expanded = match selection {
+            Selection::Anchor(name) => match checks::region(&file, &name) {
+                Some(lines) => dedent(&lines),
+                None => continue,
+            },
+            Selection::Whole => checks::without_anchor_lines(&file).join("\n"),
+            Selection::Lines { .. } => continue,
         };
         out.push_str(&text[copied_to..directive.start]);
-        out.push_str(&dedent(&lines));
+        out.push_str(&expanded);
         copied_to = directive.end;
     }
     out.push_str(&text[copied_to..]);
@@ -75,7 +83,7 @@ mod tests {
     }
 
     #[test]
-    fn anchored_includes_are_expanded_and_the_rest_left_to_mdbook() {
+    fn anchored_and_whole_file_includes_are_expanded_and_the_rest_left_to_mdbook() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("demo.rs"),
@@ -84,13 +92,14 @@ mod tests {
         )
         .unwrap();
         let page = "a\n```rust\n{{#include demo.rs:body}}\n```\n\
-                    {{#include demo.rs}}\n{{#include demo.rs:2:3}}\n{{#include demo.rs:nope}}\n\
-                    \\{{#include demo.rs:inner}}\n";
+                    {{#include demo.rs:2:3}}\n{{#include demo.rs:nope}}\n\
+                    \\{{#include demo.rs:inner}}\n{{#include demo.rs}}\n";
         assert_eq!(
-            expand_anchored_includes(page, dir.path()),
+            expand(page, dir.path()),
             "a\n```rust\nlet x = 1;\nprintln!(\"{x}\");\n```\n\
-             {{#include demo.rs}}\n{{#include demo.rs:2:3}}\n{{#include demo.rs:nope}}\n\
-             \\{{#include demo.rs:inner}}\n"
+             {{#include demo.rs:2:3}}\n{{#include demo.rs:nope}}\n\
+             \\{{#include demo.rs:inner}}\n\
+             fn main() {\n    let x = 1;\n    println!(\"{x}\");\n}\n"
         );
     }
 }

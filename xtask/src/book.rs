@@ -1,7 +1,48 @@
-//! Building the book with mdBook as a library (placeholder: being written).
+//! Building the book with mdBook as a library, and checking it.
+//!
+//! ## Layout
+//!
+//! - [`edition`]: teacher-only regions, dropped from the student's edition.
+//! - [`directives`]: finding `{{#…}}` in a page, as mdBook does.
+//! - [`hints`]: `{{#hints ID}}`, filled in from kit.toml.
+//! - [`checks`]: every include, anchor and line range resolves.
+//! - [`includes`]: anchored includes without their indentation, whole files
+//!   without their anchor lines.
+//! - [`logs`]: mdBook's own warnings and errors fail the build.
+//! - [`offline`]: the built book loads nothing from another host.
+//!
+//! ## The order of a build
+//!
+//! 1. Load `book/book.toml` and the pages, without mdBook's default
+//!    preprocessors, so that the order below is ours and explicit.
+//! 2. Check every page as the edition sees it (teacher-only regions blanked
+//!    out in the student's edition): a problem stops the build here, with the
+//!    page, the line and the fix.
+//! 3. Preprocess: [`EditionPreprocessor`] (teacher-only regions, hints,
+//!    includes of regions and whole files, the teacher's banner), then
+//!    mdBook's `links` (line ranges and `rustdoc_include`), then `index`.
+//!    Because ours runs first, an include inside a teacher-only region is never
+//!    resolved in the student's edition.
+//! 4. Render HTML into `out`, failing on any WARN or ERROR mdBook logs.
+//! 5. Scan the output for loads from outside.
+
+mod checks;
+mod directives;
+mod edition;
+mod hints;
+mod includes;
+mod logs;
+mod offline;
 
 use crate::manifest::Manifest;
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
+use checks::{PageContext, Problem};
+use mdbook_driver::MDBook;
+use mdbook_driver::book::{Book, BookItem};
+use mdbook_driver::builtin_preprocessors::{IndexPreprocessor, LinkPreprocessor};
+use mdbook_driver::config::Config;
+use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Which edition of the book to build.
@@ -13,11 +54,486 @@ pub enum Edition {
     Teacher,
 }
 
+impl Edition {
+    /// `student` or `teacher`, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Edition::Student => "student",
+            Edition::Teacher => "teacher",
+        }
+    }
+}
+
 /// Builds one edition into `out` (emptied first) and checks it: every
 /// `{{#include}}` resolves, every anchor exists, mdBook logged no warning or
 /// error, and the HTML loads nothing from outside. Returns the path of
 /// `index.html`.
 pub fn build(root: &Path, manifest: &Manifest, edition: Edition, out: &Path) -> Result<PathBuf> {
-    let _ = (root, manifest, edition, out);
-    anyhow::bail!("the book builder is not written yet")
+    let out = std::path::absolute(out).with_context(|| format!("resolving {}", out.display()))?;
+    let mut book = load(root, edition, &out)?;
+    let hints = hints_table(manifest);
+
+    let problems = check_book(root, &book, &hints, edition);
+    if !problems.is_empty() {
+        bail!(
+            "the {} edition of the book has {} problem(s):\n{}",
+            edition.name(),
+            problems.len(),
+            indent(problems.iter().map(Problem::to_string))
+        );
+    }
+
+    // Added in this order, run in this order (default preprocessors are off).
+    book.with_preprocessor(EditionPreprocessor {
+        edition,
+        hints,
+        src_label: src_label(root, &book),
+    });
+    book.with_preprocessor(LinkPreprocessor::new());
+    book.with_preprocessor(IndexPreprocessor::new());
+
+    empty_out(root, &out)?;
+    let (result, logged) = logs::capture(|| book.build());
+    result.with_context(|| format!("building the {} edition of the book", edition.name()))?;
+    if !logged.is_empty() {
+        bail!(
+            "mdBook logged {} warning(s) or error(s) while building the {} edition; \
+             the book must build cleanly:\n{}\n\
+             (an error about `{{{{#include …}}}}` means a path or anchor mdBook could not \
+             resolve; an HTML warning names the page whose tags do not balance)",
+            logged.len(),
+            edition.name(),
+            indent(logged)
+        );
+    }
+
+    let index = out.join("index.html");
+    if !index.is_file() {
+        bail!("mdBook wrote no {}", index.display());
+    }
+    // `xtask/../target/…` reads badly in a message: give the plain path.
+    let index = index.canonicalize().unwrap_or(index);
+    let external = offline::scan(&out)?;
+    if !external.is_empty() {
+        bail!(
+            "the {} edition loads {} thing(s) from outside the book, so it would not \
+             open offline:\n{}\nPut the file under book/src/ and refer to it by a \
+             relative path (plain <a href> links are fine).",
+            edition.name(),
+            external.len(),
+            indent(external.iter().map(ToString::to_string))
+        );
+    }
+    Ok(index)
+}
+
+/// Checks the pages' sources in both editions without building: the
+/// teacher-only markers balance, and every `{{#include}}`, anchor, line range
+/// and `{{#hints}}` resolves. Returns one line per problem
+/// (`book/src/ch1/x.md:12: what is wrong; how to fix it`), empty if the
+/// sources are sound.
+///
+/// Meant for the whole kit: in a student's copy (no `solutions/`), the
+/// teacher's edition's includes do not resolve; [`build`] of the student's
+/// edition checks only what that edition shows.
+#[allow(
+    dead_code,
+    reason = "for `cargo xtask test`, to report every problem before building"
+)]
+pub fn check_sources(root: &Path, manifest: &Manifest) -> Result<Vec<String>> {
+    let hints = hints_table(manifest);
+    let mut lines: Vec<String> = Vec::new();
+    for edition in [Edition::Student, Edition::Teacher] {
+        let book = load(root, edition, &root.join("target/book/unused"))?;
+        for problem in check_book(root, &book, &hints, edition) {
+            let line = problem.to_string();
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
+    }
+    Ok(lines)
+}
+
+/// Loads `book/` with the kit's settings for `edition`, its output set to
+/// `out`, and mdBook's default preprocessors off (we add them in our order).
+fn load(root: &Path, edition: Edition, out: &Path) -> Result<MDBook> {
+    let book_root = root.join("book");
+    let config_path = book_root.join("book.toml");
+    let mut config = Config::from_disk(&config_path)
+        .with_context(|| format!("reading {}", config_path.display()))?;
+    config.build.build_dir = out.to_path_buf();
+    config.build.use_default_preprocessors = false;
+    if edition == Edition::Teacher {
+        let title = config.book.title.take().unwrap_or_default();
+        config.book.title = Some(format!("{title} (Teacher's edition)"));
+    }
+    MDBook::load_with_config(&book_root, config).with_context(|| {
+        format!(
+            "loading the book from {} (does every page that SUMMARY.md lists exist?)",
+            book_root.display()
+        )
+    })
+}
+
+/// Each exercise id with its hints.
+fn hints_table(manifest: &Manifest) -> BTreeMap<String, Vec<String>> {
+    manifest
+        .exercises
+        .iter()
+        .map(|exercise| (exercise.id.clone(), exercise.hints.clone()))
+        .collect()
+}
+
+/// The book's source folder as shown in messages: `book/src`.
+fn src_label(root: &Path, book: &MDBook) -> String {
+    checks::shown(root, &book.source_dir())
+}
+
+/// Opens `index` in the desktop's browser with `xdg-open` (`open` on macOS),
+/// or, where there is none, prints the `file://` address to paste into one.
+pub fn open(index: &Path) {
+    let url = format!("file://{}", index.display());
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let opened = std::process::Command::new(opener)
+        .arg(index)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !opened {
+        println!("open this address in a browser: {url}");
+    }
+}
+
+/// Every problem of every page of `book`, as `edition` sees the pages.
+fn check_book(
+    root: &Path,
+    book: &MDBook,
+    hints: &BTreeMap<String, Vec<String>>,
+    edition: Edition,
+) -> Vec<Problem> {
+    let src_dir = book.source_dir();
+    let label = src_label(root, book);
+    let mut problems = Vec::new();
+    for item in book.iter() {
+        let BookItem::Chapter(chapter) = item else {
+            continue;
+        };
+        let Some(source) = &chapter.source_path else {
+            continue; // a draft chapter: no file
+        };
+        let page = format!("{label}/{}", source.display());
+        let folder = src_dir.join(source.parent().unwrap_or(Path::new("")));
+        let text = match edition::blanked(&chapter.content, edition) {
+            Ok(text) => text,
+            Err(err) => {
+                problems.push(Problem {
+                    page,
+                    line: err.line,
+                    message: err.message,
+                });
+                continue;
+            }
+        };
+        let context = PageContext {
+            root,
+            folder: &folder,
+            page: &page,
+            hints,
+        };
+        problems.extend(checks::check_page(&context, &text));
+    }
+    problems
+}
+
+/// Empties the output folder, refusing a folder that holds the kit itself.
+fn empty_out(root: &Path, out: &Path) -> Result<()> {
+    let root = std::path::absolute(root)?;
+    if root.starts_with(out) || out.parent().is_none() {
+        bail!(
+            "refusing to empty {}: it holds the kit; build the book into a folder of its \
+             own, such as target/book/student",
+            out.display()
+        );
+    }
+    if out.exists() {
+        std::fs::remove_dir_all(out).with_context(|| format!("removing {}", out.display()))?;
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))
+}
+
+fn indent(lines: impl IntoIterator<Item = String>) -> String {
+    lines
+        .into_iter()
+        .map(|line| format!("  {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The kit's own preprocessor, run before mdBook's `links`: keeps or drops
+/// teacher-only regions, fills in `{{#hints ID}}`, and marks each page of the
+/// teacher's edition.
+struct EditionPreprocessor {
+    edition: Edition,
+    hints: BTreeMap<String, Vec<String>>,
+    /// `book/src`, to name pages in errors.
+    src_label: String,
+}
+
+/// Opens every page of the teacher's edition.
+const TEACHER_BANNER: &str = "> [!NOTE]\n\
+    > **Teacher's edition.** This copy shows the reference solutions. \
+    Students get the student's edition (`cargo xtask book`).\n\n";
+
+impl EditionPreprocessor {
+    /// One page, from the folder it lives in.
+    fn page(&self, content: &str, folder: &Path) -> Result<String, (usize, String)> {
+        let kept = edition::render(content, self.edition).map_err(|e| (e.line, e.message))?;
+        let with_hints = hints::expand(&kept, &self.hints).map_err(|e| (e.line, e.message))?;
+        let expanded = includes::expand(&with_hints, folder);
+        Ok(match self.edition {
+            Edition::Teacher => format!("{TEACHER_BANNER}{expanded}"),
+            Edition::Student => expanded,
+        })
+    }
+}
+
+impl Preprocessor for EditionPreprocessor {
+    fn name(&self) -> &str {
+        "netkit-edition"
+    }
+
+    fn run(&self, context: &PreprocessorContext, mut book: Book) -> Result<Book> {
+        let src_dir = context.root.join(&context.config.book.src);
+        let mut errors = Vec::new();
+        book.for_each_chapter_mut(|chapter| {
+            let Some(source) = &chapter.source_path else {
+                return;
+            };
+            let folder = src_dir.join(source.parent().unwrap_or(Path::new("")));
+            match self.page(&chapter.content, &folder) {
+                Ok(content) => chapter.content = content,
+                // The checks before the build report these with more care;
+                // this is the last line of defence. (Line numbers of hints
+                // count from the page as the edition sees it.)
+                Err((line, message)) => errors.push(format!(
+                    "{}/{}:{line}: {message}",
+                    self.src_label,
+                    source.display()
+                )),
+            }
+        });
+        if !errors.is_empty() {
+            bail!("{}", errors.join("\n"));
+        }
+        Ok(book)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{Chapter, Exercise};
+
+    /// A kit with a two-page book; `page` is the exercise page's text.
+    fn kit(page: &str) -> (tempfile::TempDir, Manifest) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |path: &str, text: &str| {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "book/book.toml",
+            "[book]\ntitle = \"Tiny\"\n[build]\ncreate-missing = false\n\
+             [output.html]\nmathjax-support = false\n",
+        );
+        write(
+            "book/src/SUMMARY.md",
+            "# Summary\n\n- [Intro](intro.md)\n- [Exercise](ch1/ex.md)\n",
+        );
+        write("book/src/intro.md", "# Intro\n\nHello.\n");
+        write("book/src/ch1/ex.md", page);
+        write(
+            "book/listings/src/bin/demo.rs",
+            "// ANCHOR: all\nfn main() {}\n// ANCHOR_END: all\n",
+        );
+        let manifest = Manifest {
+            chapters: vec![Chapter {
+                id: "chapter1".into(),
+                number: 1,
+                title: "One".into(),
+                page: "ch1/ex.md".into(),
+            }],
+            exercises: vec![Exercise {
+                id: "demo".into(),
+                chapter: 1,
+                title: "Demo".into(),
+                file: "src/ch1/demo.rs".into(),
+                page: "ch1/ex.md".into(),
+                points: 1,
+                programs: vec![],
+                hints: vec!["First **hint**.".into(), "Second hint.".into()],
+                exempt: vec![],
+            }],
+        };
+        (dir, manifest)
+    }
+
+    const PAGE: &str = "# Exercise\n\n\
+        ```rust\n{{#include ../../listings/src/bin/demo.rs:all}}\n```\n\n\
+        ## Hints\n\n{{#hints demo}}\n\n\
+        <!-- teacher-only -->\n\
+        ## Reference solution\n\n\
+        ```rust\n{{#include ../../../solutions/src/ch1/demo.rs}}\n```\n\
+        <!-- /teacher-only -->\n";
+
+    fn build_edition(root: &Path, manifest: &Manifest, edition: Edition) -> Result<String> {
+        let out = root.join("target/book").join(edition.name());
+        let index = build(root, manifest, edition, &out)?;
+        assert!(index.ends_with("index.html"));
+        Ok(std::fs::read_to_string(out.join("ch1/ex.html")).unwrap())
+    }
+
+    #[test]
+    fn the_student_edition_builds_without_solutions_and_shows_hints() {
+        let (dir, manifest) = kit(PAGE);
+        let html = build_edition(dir.path(), &manifest, Edition::Student).unwrap();
+        assert!(html.contains("fn main() {}"), "the include is resolved");
+        assert!(html.contains("<summary>Hint 1</summary>"));
+        assert!(
+            html.contains("First <strong>hint</strong>."),
+            "hints are Markdown"
+        );
+        assert!(html.contains("<summary>Hint 2</summary>"));
+        assert!(!html.contains("Reference solution"));
+        assert!(!html.contains("Teacher"));
+    }
+
+    #[test]
+    fn the_teacher_edition_needs_the_solutions_and_shows_them() {
+        let (dir, manifest) = kit(PAGE);
+        let err = build_edition(dir.path(), &manifest, Edition::Teacher).unwrap_err();
+        let err = format!("{err:#}");
+        assert!(err.contains("book/src/ch1/ex.md:15: "), "{err}");
+        assert!(
+            err.contains("cannot read solutions/src/ch1/demo.rs"),
+            "{err}"
+        );
+
+        let solution = dir.path().join("solutions/src/ch1/demo.rs");
+        std::fs::create_dir_all(solution.parent().unwrap()).unwrap();
+        std::fs::write(&solution, "pub fn answer() -> u32 { 42 }\n").unwrap();
+        let html = build_edition(dir.path(), &manifest, Edition::Teacher).unwrap();
+        assert!(html.contains("Reference solution"));
+        assert!(html.contains("answer"));
+        assert!(html.contains("<h1 class=\"menu-title\">Tiny (Teacher&#x27;s edition)</h1>"));
+        assert!(
+            html.contains("<strong>Teacher’s edition.</strong>"),
+            "the banner"
+        );
+        assert!(!html.contains("teacher-only"), "the markers are gone");
+    }
+
+    #[test]
+    fn a_bad_anchor_stops_the_build_with_page_and_line() {
+        let (dir, manifest) = kit("# Exercise\n\n{{#include ../../listings/src/bin/demo.rs:al}}\n");
+        let err = build_edition(dir.path(), &manifest, Edition::Student).unwrap_err();
+        let err = format!("{err:#}");
+        assert!(err.contains("book/src/ch1/ex.md:3: "), "{err}");
+        assert!(err.contains("no anchor `al`"), "{err}");
+        assert!(
+            !dir.path().join("target/book/student").exists(),
+            "nothing built"
+        );
+    }
+
+    #[test]
+    fn an_unknown_exercise_in_hints_stops_the_build() {
+        let (dir, manifest) = kit("# Exercise\n\n{{#hints demo-two}}\n");
+        let err = build_edition(dir.path(), &manifest, Edition::Student).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("no exercise `demo-two`"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
+    fn a_warning_logged_by_mdbook_fails_the_build() {
+        // Unbalanced HTML: mdBook renders it but logs a warning.
+        let (dir, manifest) = kit("# Exercise\n\n- item <span>open\n- next\n");
+        let err = build_edition(dir.path(), &manifest, Edition::Student).unwrap_err();
+        let err = format!("{err:#}");
+        assert!(err.contains("mdBook logged 1 warning(s)"), "{err}");
+        assert!(err.contains("WARN mdbook_html"), "{err}");
+    }
+
+    #[test]
+    fn an_external_script_fails_the_build() {
+        let (dir, manifest) = kit(
+            "# Exercise\n\n<script src=\"https://cdn.example/x.js\"></script>\n\n\
+             A [link](https://www.rust-lang.org/) is fine.\n",
+        );
+        let err = build_edition(dir.path(), &manifest, Edition::Student).unwrap_err();
+        let err = format!("{err:#}");
+        assert!(err.contains("loads 2 thing(s) from outside"), "{err}");
+        assert!(err.contains("ch1/ex.html:"), "{err}");
+        assert!(
+            err.contains("<script src> loads https://cdn.example/x.js"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn mdbook_reports_a_bad_include_only_as_a_log_event_which_we_capture() {
+        // Why the build counts log events: mdBook's `links` preprocessor
+        // succeeds on a missing file, and says so only through `tracing`.
+        use mdbook_driver::book::Chapter;
+        let dir = tempfile::tempdir().unwrap();
+        let mut book = Book::new();
+        book.push_item(Chapter::new(
+            "Page",
+            "{{#include missing.rs:anchor}}\n".to_string(),
+            "page.md",
+            vec![],
+        ));
+        let context = PreprocessorContext::new(
+            dir.path().to_path_buf(),
+            Config::default(),
+            "html".to_string(),
+        );
+        let (result, logged) = logs::capture(|| LinkPreprocessor::new().run(&context, book));
+        assert!(result.is_ok(), "mdBook does not fail on a missing include");
+        assert!(
+            logged
+                .iter()
+                .any(|line| line.starts_with("ERROR mdbook_driver") && line.contains("missing.rs")),
+            "{logged:#?}"
+        );
+    }
+
+    #[test]
+    fn check_sources_reports_both_editions() {
+        let (dir, manifest) = kit(PAGE);
+        let problems = check_sources(dir.path(), &manifest).unwrap();
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert!(
+            problems[0].starts_with("book/src/ch1/ex.md:15: "),
+            "{problems:#?}"
+        );
+    }
+
+    #[test]
+    fn refuses_to_empty_the_kit() {
+        let (dir, manifest) = kit(PAGE);
+        let err = build(dir.path(), &manifest, Edition::Student, dir.path()).unwrap_err();
+        assert!(err.to_string().contains("refusing to empty"), "{err}");
+        assert!(dir.path().join("book/book.toml").exists());
+    }
 }

@@ -83,6 +83,9 @@ enum Command {
         /// The teacher's edition, with the reference solutions.
         #[arg(long)]
         teacher: bool,
+        /// Open the built book in a browser (or print its file:// address).
+        #[arg(long)]
+        open: bool,
     },
 }
 
@@ -132,7 +135,7 @@ fn run_command(command: Command) -> Result<bool> {
         )
         .map(|()| true),
         Command::Test => selftest::test(&root, &manifest),
-        Command::Book { teacher } => {
+        Command::Book { teacher, open } => {
             let (edition, folder) = if teacher {
                 (book::Edition::Teacher, "teacher")
             } else {
@@ -145,6 +148,9 @@ fn run_command(command: Command) -> Result<bool> {
                 &root.join("target/book").join(folder),
             )?;
             println!("The book is at file://{}", index.display());
+            if open {
+                book::open(&index);
+            }
             Ok(true)
         }
     }

@@ -1,0 +1,169 @@
+//! Teacher-only regions: a page marks what only the teacher's edition shows
+//! with two lines of their own,
+//!
+//! ```text
+//! <!-- teacher-only -->
+//! …the reference solution…
+//! <!-- /teacher-only -->
+//! ```
+//!
+//! The student's edition drops the region, markers and all; the teacher's
+//! edition keeps the region and drops the two marker lines. This runs before
+//! mdBook's `links` preprocessor, so an `{{#include}}` inside a region is never
+//! resolved in the student's edition: the student's copy of the kit, which has
+//! no `solutions/` folder, still builds its book.
+
+use super::Edition;
+
+/// The line that opens a teacher-only region (compared after trimming).
+pub const OPEN: &str = "<!-- teacher-only -->";
+/// The line that closes it.
+pub const CLOSE: &str = "<!-- /teacher-only -->";
+
+/// A marker out of place, at a 1-based line of the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkerError {
+    pub line: usize,
+    pub message: String,
+}
+
+/// The page as `edition` sees it, line by line: `Some(line)` for a line it
+/// keeps, `None` for a line it drops. Lines keep their `\r`, if any.
+pub fn view(text: &str, edition: Edition) -> Result<Vec<Option<&str>>, MarkerError> {
+    let mut lines = Vec::new();
+    // The line number of the open marker of the region we are in, if any.
+    let mut open_at: Option<usize> = None;
+    for (index, line) in text.split('\n').enumerate() {
+        let number = index + 1;
+        let kept = match (line.trim(), open_at) {
+            (OPEN, Some(first)) => {
+                return Err(MarkerError {
+                    line: number,
+                    message: format!(
+                        "`{OPEN}` inside the region opened at line {first}: regions do not \
+                         nest; close the first one with `{CLOSE}` before opening another"
+                    ),
+                });
+            }
+            (OPEN, None) => {
+                open_at = Some(number);
+                None
+            }
+            (CLOSE, None) => {
+                return Err(MarkerError {
+                    line: number,
+                    message: format!(
+                        "`{CLOSE}` without a `{OPEN}` before it: add the opening line, \
+                         or remove this one"
+                    ),
+                });
+            }
+            (CLOSE, Some(_)) => {
+                open_at = None;
+                None
+            }
+            (_, Some(_)) if edition == Edition::Student => None,
+            _ => Some(line),
+        };
+        lines.push(kept);
+    }
+    if let Some(first) = open_at {
+        return Err(MarkerError {
+            line: first,
+            message: format!(
+                "`{OPEN}` is never closed: add a line `{CLOSE}` where the teacher-only \
+                 part ends"
+            ),
+        });
+    }
+    Ok(lines)
+}
+
+/// The page's text for `edition`, with the dropped lines gone: what mdBook
+/// renders.
+pub fn render(text: &str, edition: Edition) -> Result<String, MarkerError> {
+    let lines = view(text, edition)?;
+    Ok(lines.into_iter().flatten().collect::<Vec<_>>().join("\n"))
+}
+
+/// The page's text for `edition` with each dropped line replaced by an empty
+/// line: what the checks scan, so that a line number is the one in the file.
+pub fn blanked(text: &str, edition: Edition) -> Result<String, MarkerError> {
+    let lines = view(text, edition)?;
+    Ok(lines
+        .into_iter()
+        .map(|line| line.unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = "# Title\n\
+                        text\n\
+                        <!-- teacher-only -->\n\
+                        ## Reference solution\n\
+                        {{#include ../../../solutions/src/ch1/x.rs}}\n\
+                        <!-- /teacher-only -->\n\
+                        end\n";
+
+    #[test]
+    fn the_student_edition_drops_the_region_and_its_markers() {
+        assert_eq!(
+            render(PAGE, Edition::Student).unwrap(),
+            "# Title\ntext\nend\n"
+        );
+    }
+
+    #[test]
+    fn the_teacher_edition_keeps_the_region_and_drops_the_markers() {
+        assert_eq!(
+            render(PAGE, Edition::Teacher).unwrap(),
+            "# Title\ntext\n## Reference solution\n\
+             {{#include ../../../solutions/src/ch1/x.rs}}\nend\n"
+        );
+    }
+
+    #[test]
+    fn blanked_keeps_line_numbers() {
+        let blanked = blanked(PAGE, Edition::Student).unwrap();
+        assert_eq!(blanked.lines().count(), PAGE.lines().count());
+        assert_eq!(blanked.lines().nth(6), Some("end"));
+        assert!(!blanked.contains("solutions"));
+    }
+
+    #[test]
+    fn markers_may_be_indented_and_crlf() {
+        let page = "a\r\n  <!-- teacher-only -->\r\nsecret\r\n<!-- /teacher-only -->  \r\nb\r\n";
+        assert_eq!(render(page, Edition::Student).unwrap(), "a\r\nb\r\n");
+    }
+
+    #[test]
+    fn a_marker_inside_a_sentence_is_text() {
+        let page = "write `<!-- teacher-only -->` on a line of its own\n";
+        assert_eq!(render(page, Edition::Student).unwrap(), page);
+    }
+
+    #[test]
+    fn an_unclosed_region_names_its_first_line() {
+        let err = view("a\n<!-- teacher-only -->\nb\n", Edition::Student).unwrap_err();
+        assert_eq!(err.line, 2);
+        assert!(err.message.contains("never closed"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_stray_close_is_an_error() {
+        let err = view("a\n<!-- /teacher-only -->\n", Edition::Teacher).unwrap_err();
+        assert_eq!(err.line, 2);
+    }
+
+    #[test]
+    fn regions_do_not_nest() {
+        let page = "<!-- teacher-only -->\n<!-- teacher-only -->\n<!-- /teacher-only -->\n";
+        let err = view(page, Edition::Teacher).unwrap_err();
+        assert_eq!(err.line, 2);
+        assert!(err.message.contains("line 1"), "{}", err.message);
+    }
+}

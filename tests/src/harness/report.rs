@@ -52,9 +52,14 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The first line is what `cargo xtask check` shows; keep it the one
-        // that matters most.
-        writeln!(f, "{}", self.got)?;
+        // The first line stands alone where there is room for one line only
+        // (`cargo xtask test`), so it says the gist in a sentence.
+        let gist = format!("expected {}, got {}", self.expected, self.got);
+        let gist: String = match gist.char_indices().nth(HEADLINE) {
+            Some((cut, _)) => format!("{}…", &gist[..cut]),
+            None => gist,
+        };
+        writeln!(f, "{gist}")?;
         writeln!(f, "  sent:         {}", self.sent)?;
         writeln!(f, "  expected:     {}", self.expected)?;
         writeln!(f, "  got:          {}", self.got)?;
@@ -64,6 +69,9 @@ impl fmt::Display for Report {
         Ok(())
     }
 }
+
+/// The longest first line of a report, in characters.
+const HEADLINE: usize = 110;
 
 /// Shows bytes the way a test author would write them: `b"apple\n"`, with
 /// non-UTF-8 bytes escaped, and long input cut to its first 120 bytes.

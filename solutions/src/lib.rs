@@ -7,6 +7,8 @@
 //! ## Layout
 //!
 //! - [`ch1`]: sockets. UDP and TCP, message framing, the TCP header.
+//! - [`ch2`]: processes and threads: fork, pipes, reaping, locks, deadlock.
 #![forbid(unsafe_op_in_unsafe_fn)]
 
 pub mod ch1;
+pub mod ch2;

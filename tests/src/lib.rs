@@ -15,6 +15,8 @@
 //!   messages.
 //! - [`programs`]: the runner's programs (`netkit udp-dict-server …`): argument
 //!   parsing and prompts live here, never in an exercise.
+//! - [`probes`]: code that forks, run by the suite in a fresh single-threaded
+//!   process (`netkit probe …`), never inside the multi-threaded test process.
 
 #[cfg(not(feature = "solutions"))]
 pub use exercises as kit;
@@ -22,6 +24,7 @@ pub use exercises as kit;
 pub use solutions as kit;
 
 pub mod harness;
+pub mod probes;
 pub mod programs;
 
 /// Which implementation this build tests: `"exercises"` or `"solutions"`.

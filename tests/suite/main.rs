@@ -6,3 +6,4 @@
 //! belongs to an exercise in kit.toml, and that every one fails against the stubs.
 
 mod ch1;
+mod ch2;

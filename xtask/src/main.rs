@@ -8,6 +8,7 @@
 //! - [`hint`]: `hint`, one hint at a time.
 //! - [`run`]: `run`, the runner's programs and the book's demos.
 //! - [`selftest`]: `test`, the kit's own checks.
+//! - [`strays`]: catching processes the suite leaves behind.
 //! - [`book`]: building the book (student and teacher editions) and checking it.
 //!
 //! Adding a command is one new variant of [`Command`] and one arm in `main`.
@@ -18,6 +19,7 @@ mod hint;
 mod manifest;
 mod run;
 mod selftest;
+mod strays;
 mod suite;
 
 use anyhow::Result;

@@ -16,6 +16,7 @@
 
 use crate::book::{self, Edition};
 use crate::manifest::Manifest;
+use crate::strays;
 use crate::suite::{self, Kit, Outcome, cargo};
 use anyhow::Result;
 use std::collections::BTreeSet;
@@ -63,15 +64,18 @@ fn heading(n: usize, text: &str) {
 pub fn test(root: &Path, manifest: &Manifest) -> Result<bool> {
     let started = Instant::now();
     let mut tally = Tally::default();
+    strays::become_subreaper();
 
     heading(1, "the reference: every test passes against solutions/");
     let reference_tests = reference(root, &mut tally)?;
+    no_strays("against the reference", &mut tally);
 
     heading(
         2,
         "the stubs: everything compiles without warnings, and every test fails, fast",
     );
     stubs(root, manifest, &mut tally)?;
+    no_strays("against the stubs", &mut tally);
 
     heading(
         3,
@@ -94,6 +98,25 @@ pub fn test(root: &Path, manifest: &Manifest) -> Result<bool> {
     println!("\ntook {:.0} s", started.elapsed().as_secs_f64());
     println!("kit: {} passed, {} failed", tally.passed, tally.failed);
     Ok(tally.failed == 0)
+}
+
+/// After a run of the suite: no process it started is still there.
+fn no_strays(when: &str, tally: &mut Tally) {
+    let strays = strays::find();
+    tally.check(
+        strays.is_empty(),
+        format!("the suite left no process behind {when} (no zombie, no stray)"),
+        format!(
+            "the suite left processes behind {when}; a test must kill and reap what it starts \
+             (harness::Program does), and code under test must reap its children:\n{}",
+            strays
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    );
+    strays::clean_up(&strays);
 }
 
 /// Check 1. Returns the suite's test names.

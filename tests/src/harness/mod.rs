@@ -11,6 +11,8 @@
 //! - [`program`]: [`Program`], a runner program as a child process in its own
 //!   process group, killed with the group when dropped.
 //! - [`net`]: [`UdpPeer`] and [`TcpPeer`], the test's side of a conversation.
+//! - [`probe`]: [`probe()`], code that forks, run in a fresh process
+//!   (`netkit probe …`) and judged by what it prints.
 //! - [`watchdog`]: [`watchdog()`], for code that may deadlock.
 //! - [`task`]: [`Task`], a call to the code under test on its own thread while
 //!   the test plays the other side (a client under test, a server played).
@@ -20,6 +22,7 @@
 pub mod bytes;
 pub mod liveness;
 pub mod net;
+pub mod probe;
 pub mod program;
 pub mod report;
 pub mod server;
@@ -30,7 +33,8 @@ pub mod watchdog;
 pub use bytes::{from_hex, hex};
 pub use liveness::{Liveness, wait_for};
 pub use net::{TcpPeer, UdpPeer, loopback_listener, loopback_udp};
-pub use program::Program;
+pub use probe::{ProbeRun, probe, probe_allowing_failure};
+pub use program::{Finished, Program};
 pub use report::{Report, show};
 pub use server::ServerThread;
 pub use task::Task;

@@ -55,6 +55,16 @@ fn find_runner() -> PathBuf {
     }
 }
 
+/// How a program ended: what [`Program::finish`] returns.
+#[derive(Debug)]
+pub struct Finished {
+    pub status: ExitStatus,
+    /// Every line it printed to stdout.
+    pub stdout: Vec<String>,
+    /// Its stderr, quoted as [`Program::stderr_text`] does.
+    pub stderr: String,
+}
+
 /// A runner program in its own process group: stdout is read line by line,
 /// stderr is kept for failure messages, stdin is a pipe. Dropping it kills
 /// the whole group (the program and anything it started) and reaps it.
@@ -235,6 +245,34 @@ impl Program {
                 ),
                 Err(e) => panic!("waiting for `{}` failed: {e}", self.command_line),
             }
+        }
+    }
+
+    /// Waits (within [`TIMEOUT`]) until the program closes stdout and exits;
+    /// returns its exit status, every stdout line, and its stderr.
+    #[track_caller]
+    pub fn finish(mut self) -> Finished {
+        self.close_stdin();
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => self.seen.push(line),
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => panic!(
+                    "`{}` did not finish within {} s; stdout so far: {:?}; stderr: {}",
+                    self.command_line,
+                    TIMEOUT.as_secs(),
+                    self.seen,
+                    self.stderr_text()
+                ),
+            }
+        }
+        let status = self.wait_exit();
+        Finished {
+            status,
+            stdout: std::mem::take(&mut self.seen),
+            stderr: self.stderr_text(),
         }
     }
 

@@ -10,9 +10,27 @@
 //! - [`udp_dict`]: `udp-dict-server`, `udp-dict-client`
 //! - [`tcp_upload`]: `tcp-upload-server`, `tcp-upload-client`
 //! - [`chatbot`]: `chatbot-server`, `chatbot-client`
+//! - [`fork_basics`], [`split_file`], [`reaper`], [`prime_sum`], [`copy_dir`]:
+//!   chapter 2's process programs, each named like its exercise
+//! - [`chat`]: `chat-server`, `chat-client`
+//! - [`ticket_office`], [`alternate`], [`bank_transfer`], [`parallel_primes`]:
+//!   chapter 2's thread programs
+//!
+//! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
+//! single-threaded process: the suite's way to call code that forks.
 
+pub mod alternate;
+pub mod bank_transfer;
+pub mod chat;
 pub mod chatbot;
+pub mod copy_dir;
+pub mod fork_basics;
+pub mod parallel_primes;
+pub mod prime_sum;
+pub mod reaper;
+pub mod split_file;
 pub mod tcp_upload;
+pub mod ticket_office;
 pub mod udp_dict;
 
 use std::io::Write;
@@ -33,6 +51,31 @@ pub enum Program {
     ChatbotServer(chatbot::ServerArgs),
     /// Chapter 1: ask the chatbot questions typed at a prompt.
     ChatbotClient(chatbot::ClientArgs),
+    /// Chapter 2: start worker processes and report their exit statuses.
+    ForkBasics(fork_basics::Args),
+    /// Chapter 2: split a file into two halves with two processes.
+    SplitFile(split_file::Args),
+    /// Chapter 2: start children that exit at different times and reap them all.
+    Reaper(reaper::Args),
+    /// Chapter 2: time the prime sum, sequential and over worker processes.
+    PrimeSum(prime_sum::Args),
+    /// Chapter 2: copy a folder, one process per file.
+    CopyDir(copy_dir::Args),
+    /// Chapter 2: the UDP chat room's server; the lines of stdin are announcements.
+    ChatServer(chat::ServerArgs),
+    /// Chapter 2: join the chat room; incoming messages show while you type.
+    ChatClient(chat::ClientArgs),
+    /// Chapter 2: sell tickets from many windows and show who sold which.
+    TicketOffice(ticket_office::Args),
+    /// Chapter 2: two threads print `1 2 A 3 4 B … 51 52 Z` in turn.
+    Alternate(alternate::Args),
+    /// Chapter 2: random transfers between locked accounts, and the total after.
+    BankTransfer(bank_transfer::Args),
+    /// Chapter 2: time the prime sum: sequential, threads, processes.
+    ParallelPrimes(parallel_primes::Args),
+    /// For the suite: run a probe (code that forks) in this fresh process.
+    #[command(hide = true)]
+    Probe(crate::probes::ProbeArgs),
 }
 
 impl Program {
@@ -45,6 +88,18 @@ impl Program {
             Program::TcpUploadClient(args) => tcp_upload::client(args),
             Program::ChatbotServer(args) => chatbot::server(args),
             Program::ChatbotClient(args) => chatbot::client(args),
+            Program::ForkBasics(args) => fork_basics::run(args),
+            Program::SplitFile(args) => split_file::run(args),
+            Program::Reaper(args) => reaper::run(args),
+            Program::PrimeSum(args) => prime_sum::run(args),
+            Program::CopyDir(args) => copy_dir::run(args),
+            Program::ChatServer(args) => chat::server(args),
+            Program::ChatClient(args) => chat::client(args),
+            Program::TicketOffice(args) => ticket_office::run(args),
+            Program::Alternate(args) => alternate::run(args),
+            Program::BankTransfer(args) => bank_transfer::run(args),
+            Program::ParallelPrimes(args) => parallel_primes::run(args),
+            Program::Probe(args) => crate::probes::run(args),
         }
     }
 }

@@ -1,0 +1,1 @@
+//! Tests of the exercise `alternate` (to be written).

@@ -1,0 +1,1 @@
+//! Tests of the exercise `bank-transfer` (to be written).

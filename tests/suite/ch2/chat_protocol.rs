@@ -1,0 +1,1 @@
+//! Tests of the exercise `chat-protocol` (to be written).

@@ -1,0 +1,1 @@
+//! Tests of the exercise `chat-server` (to be written).

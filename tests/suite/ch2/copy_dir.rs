@@ -1,0 +1,1 @@
+//! Tests of the exercise `copy-dir` (to be written).

@@ -1,0 +1,1 @@
+//! Tests of the exercise `event` (to be written).

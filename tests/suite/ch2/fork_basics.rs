@@ -1,0 +1,1 @@
+//! Tests of the exercise `fork-basics` (to be written).

@@ -1,0 +1,16 @@
+//! Chapter 2: processes and threads.
+
+mod alternate;
+mod bank_transfer;
+mod chat_client;
+mod chat_protocol;
+mod chat_server;
+mod copy_dir;
+mod event;
+mod fork_basics;
+mod parallel_primes;
+mod prime_sum;
+mod process_queue;
+mod reaper;
+mod split_file;
+mod ticket_office;

@@ -1,0 +1,1 @@
+//! Tests of the exercise `parallel-primes` (to be written).

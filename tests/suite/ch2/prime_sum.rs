@@ -1,0 +1,1 @@
+//! Tests of the exercise `prime-sum` (to be written).

@@ -1,0 +1,1 @@
+//! Tests of the exercise `process-queue` (to be written).

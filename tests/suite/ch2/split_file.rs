@@ -1,0 +1,1 @@
+//! Tests of the exercise `split-file` (to be written).

@@ -1,0 +1,1 @@
+//! Tests of the exercise `ticket-office` (to be written).

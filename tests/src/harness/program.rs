@@ -227,11 +227,7 @@ impl Program {
     pub fn wait_exit(&self) -> ExitStatus {
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            let status = self
-                .child
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .try_wait();
+            let status = self.try_wait();
             match status {
                 Ok(Some(status)) => return status,
                 Ok(None) if Instant::now() < deadline => {
@@ -288,13 +284,7 @@ impl Program {
         // Once the program has exited, its stderr is complete: wait (briefly)
         // for the reader thread to have it all, so that a panic message
         // printed just before the exit is part of the report.
-        let exited = matches!(
-            self.child
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .try_wait(),
-            Ok(Some(_))
-        );
+        let exited = matches!(self.try_wait(), Ok(Some(_)));
         if exited {
             let done = self.stderr_done.lock().unwrap_or_else(|p| p.into_inner());
             let _ = done.recv_timeout(std::time::Duration::from_secs(1));
@@ -309,6 +299,14 @@ impl Program {
         format!("\n{}", quoted.join("\n"))
     }
 
+    /// Whether it has exited (and its status), without waiting.
+    fn try_wait(&self) -> std::io::Result<Option<ExitStatus>> {
+        self.child
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .try_wait()
+    }
+
     /// The program's process id.
     pub fn pid(&self) -> u32 {
         self.child.lock().unwrap_or_else(|p| p.into_inner()).id()
@@ -317,11 +315,7 @@ impl Program {
 
 impl Liveness for Program {
     fn check(&self) -> Result<(), String> {
-        let status = self
-            .child
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .try_wait();
+        let status = self.try_wait();
         match status {
             Ok(None) => Ok(()),
             Ok(Some(status)) => Err(format!(

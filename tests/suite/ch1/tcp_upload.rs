@@ -132,7 +132,7 @@ fn source_file(name: &str, content: &[u8]) -> (TempDir, PathBuf) {
 #[case::utf8_name("UPLOAD 3 照片.jpg", 3, "照片.jpg")]
 #[case::dot_inside_the_name("UPLOAD 1 a..b", 1, "a..b")]
 #[case::name_of_255_bytes(&format!("UPLOAD 1 {}", "n".repeat(255)), 1, &"n".repeat(255))]
-fn parse_header_accepts_a_good_header(#[case] line: &str, #[case] size: u64, #[case] name: &str) {
+fn header_parsing_accepts_a_good_line(#[case] line: &str, #[case] size: u64, #[case] name: &str) {
     let expected = Header {
         size,
         name: name.to_string(),
@@ -180,7 +180,7 @@ fn parse_header_accepts_a_good_header(#[case] line: &str, #[case] size: u64, #[c
 #[case::two_spaces_before_the_name("UPLOAD 5  a.txt", "bad name")]
 #[case::trailing_space("UPLOAD 5 a.txt ", "bad name")]
 #[case::name_of_256_bytes(&format!("UPLOAD 1 {}", "n".repeat(256)), "bad name")]
-fn parse_header_refuses_a_bad_header(#[case] line: &str, #[case] reason: &str) {
+fn header_parsing_refuses_a_bad_line(#[case] line: &str, #[case] reason: &str) {
     match kit::parse_header(line) {
         Err(e) if e.to_string().starts_with(reason) => {}
         other => Report::sent(format!("parse_header({line:?})"))
@@ -199,7 +199,7 @@ fn parse_header_refuses_a_bad_header(#[case] line: &str, #[case] reason: &str) {
 #[case::content_follows(b"UPLOAD 5 a.txt\nhello", 5, "a.txt", b"hello")]
 #[case::content_looks_like_a_header(b"UPLOAD 3 b\nUPLOAD 9 c\n", 3, "b", b"UPLOAD 9 c\n")]
 #[case::nothing_follows(b"UPLOAD 0 empty\n", 0, "empty", b"")]
-fn read_header_reads_the_line_and_no_further(
+fn header_reading_stops_at_the_newline(
     #[case] input: &[u8],
     #[case] size: u64,
     #[case] name: &str,
@@ -228,7 +228,7 @@ fn header_of_length(len: usize) -> Vec<u8> {
 }
 
 #[test]
-fn read_header_accepts_a_line_of_exactly_the_maximum_length() {
+fn header_reading_accepts_a_line_of_exactly_the_maximum_length() {
     let input = header_of_length(MAX_HEADER);
     let mut reader = &input[..];
     match kit::read_header(&mut reader) {
@@ -250,7 +250,7 @@ fn read_header_accepts_a_line_of_exactly_the_maximum_length() {
 #[case::nothing_at_all(Vec::new(), "bad header")]
 #[case::not_utf8(b"UPLOAD 5 \xff\xfe\n".to_vec(), "bad header")]
 #[case::bad_name(b"UPLOAD 5 ../x\nhello".to_vec(), "bad name")]
-fn read_header_refuses(#[case] input: Vec<u8>, #[case] reason: &str) {
+fn header_reading_refuses_a_bad_line(#[case] input: Vec<u8>, #[case] reason: &str) {
     let mut reader = &input[..];
     match kit::read_header(&mut reader) {
         Err(e) if e.to_string().starts_with(reason) => {
@@ -272,87 +272,6 @@ fn read_header_refuses(#[case] input: Vec<u8>, #[case] reason: &str) {
     }
 }
 
-// ------------------------------------------------ the kit's client to its server
-
-#[rstest]
-#[case::empty_file("empty.txt", Vec::new())]
-#[case::small_text("note.txt", b"Hello, server!\nSecond line.\n".to_vec())]
-#[case::binary_full_of_markers("picture.jpg", binary_with_markers())]
-#[case::larger_than_a_chunk_with_an_odd_size("big.bin", noise(3 * kit::CHUNK + 12_345, 7))]
-fn an_upload_is_saved_byte_for_byte(#[case] name: &str, #[case] content: Vec<u8>) {
-    let (_source, path) = source_file(name, &content);
-    let dest = tempfile::tempdir().expect("a temporary folder");
-    let (server, addr) = start_server(dest.path());
-
-    let what = format!(
-        "kit::upload of {name} ({} bytes) to kit::serve",
-        content.len()
-    );
-    let result =
-        Task::spawn("tcp_upload::upload", move || kit::upload(addr, &path)).join_watching(&server);
-
-    let size = content.len() as u64;
-    if !matches!(result, Ok(n) if n == size) {
-        Report::sent(&what)
-            .expected(format!("Ok({size}), after the reply `OK {size}`"))
-            .got(format!("{result:?}"))
-            .fail();
-    }
-    let saved_path = dest.path().join(name);
-    if listing(dest.path()) != [name]
-        || sha256_of(&saved_path) != <[u8; 32]>::from(Sha256::digest(&content))
-    {
-        let saved = std::fs::read(&saved_path).unwrap_or_default();
-        Report::sent(&what)
-            .expected(format!("the folder to hold only {name:?}, with {}", show(&content)))
-            .got(format!(
-                "the folder holds {:?}; {name:?} has {} bytes: {}",
-                listing(dest.path()),
-                saved.len(),
-                show(&saved)
-            ))
-            .cause("content must be copied as bytes, exactly `size` of them, and renamed from its temporary file")
-            .fail();
-    }
-}
-
-#[test]
-fn upload_reports_an_existing_name_and_the_old_file_stays() {
-    // Larger than the socket buffers: the server refuses after the header,
-    // while the client is still sending.
-    let content = noise(8 << 20, 3);
-    let (_source, path) = source_file("photo.jpg", &content);
-    let dest = tempfile::tempdir().expect("a temporary folder");
-    std::fs::write(dest.path().join("photo.jpg"), b"the original").expect("writing the original");
-    let (server, addr) = start_server(dest.path());
-
-    let what = "kit::upload of photo.jpg (8 MiB) to kit::serve, whose folder already has photo.jpg";
-    let result =
-        Task::spawn("tcp_upload::upload", move || kit::upload(addr, &path)).join_watching(&server);
-
-    match &result {
-        Err(UploadError::Refused(reason)) if reason.starts_with("exists") => {}
-        other => Report::sent(what)
-            .expected("Err(Refused(\"exists: photo.jpg\")): an upload never replaces a file")
-            .got(format!("{other:?}"))
-            .cause(
-                "the server must refuse a name that exists; the client must read the reply even \
-                 when sending failed (the server closed early)",
-            )
-            .fail(),
-    }
-    let original = std::fs::read(dest.path().join("photo.jpg")).unwrap_or_default();
-    assert_eq!(
-        original, b"the original",
-        "the existing photo.jpg was changed"
-    );
-    assert_eq!(
-        listing(dest.path()),
-        ["photo.jpg"],
-        "something was left in the folder"
-    );
-}
-
 // ---------------------------------------------- the server against bad clients
 
 /// Bad clients: what they send, whether they then close their writing half,
@@ -367,7 +286,7 @@ fn upload_reports_an_existing_name_and_the_old_file_stays() {
 #[case::http_request(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(), true, "ERR bad header")]
 #[case::says_nothing(Vec::new(), true, "ERR bad header")]
 #[case::endless_header(vec![b'U'; 4 * MAX_HEADER], false, "ERR bad header: longer than")]
-fn refuses_a_bad_client_and_keeps_serving(
+fn server_refuses_a_bad_client_and_keeps_serving(
     #[case] sent: Vec<u8>,
     #[case] close_writing: bool,
     #[case] expected: &str,
@@ -412,7 +331,7 @@ fn refuses_a_bad_client_and_keeps_serving(
 }
 
 #[test]
-fn refuses_an_existing_name_and_keeps_the_old_file() {
+fn server_refuses_an_existing_name_and_keeps_the_old_file() {
     let dest = tempfile::tempdir().expect("a temporary folder");
     std::fs::write(dest.path().join("keep.txt"), b"original").expect("writing the original");
     let (server, addr) = start_server(dest.path());
@@ -527,6 +446,87 @@ fn upload_refuses_a_hidden_file_before_connecting() {
     );
 }
 
+// ------------------------------------------------ the kit's client to its server
+
+#[rstest]
+#[case::empty_file("empty.txt", Vec::new())]
+#[case::small_text("note.txt", b"Hello, server!\nSecond line.\n".to_vec())]
+#[case::binary_full_of_markers("picture.jpg", binary_with_markers())]
+#[case::larger_than_a_chunk_with_an_odd_size("big.bin", noise(3 * kit::CHUNK + 12_345, 7))]
+fn uploads_are_saved_byte_for_byte(#[case] name: &str, #[case] content: Vec<u8>) {
+    let (_source, path) = source_file(name, &content);
+    let dest = tempfile::tempdir().expect("a temporary folder");
+    let (server, addr) = start_server(dest.path());
+
+    let what = format!(
+        "kit::upload of {name} ({} bytes) to kit::serve",
+        content.len()
+    );
+    let result =
+        Task::spawn("tcp_upload::upload", move || kit::upload(addr, &path)).join_watching(&server);
+
+    let size = content.len() as u64;
+    if !matches!(result, Ok(n) if n == size) {
+        Report::sent(&what)
+            .expected(format!("Ok({size}), after the reply `OK {size}`"))
+            .got(format!("{result:?}"))
+            .fail();
+    }
+    let saved_path = dest.path().join(name);
+    if listing(dest.path()) != [name]
+        || sha256_of(&saved_path) != <[u8; 32]>::from(Sha256::digest(&content))
+    {
+        let saved = std::fs::read(&saved_path).unwrap_or_default();
+        Report::sent(&what)
+            .expected(format!("the folder to hold only {name:?}, with {}", show(&content)))
+            .got(format!(
+                "the folder holds {:?}; {name:?} has {} bytes: {}",
+                listing(dest.path()),
+                saved.len(),
+                show(&saved)
+            ))
+            .cause("content must be copied as bytes, exactly `size` of them, and renamed from its temporary file")
+            .fail();
+    }
+}
+
+#[test]
+fn uploads_of_an_existing_name_are_refused_and_the_old_file_stays() {
+    // Larger than the socket buffers: the server refuses after the header,
+    // while the client is still sending.
+    let content = noise(8 << 20, 3);
+    let (_source, path) = source_file("photo.jpg", &content);
+    let dest = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(dest.path().join("photo.jpg"), b"the original").expect("writing the original");
+    let (server, addr) = start_server(dest.path());
+
+    let what = "kit::upload of photo.jpg (8 MiB) to kit::serve, whose folder already has photo.jpg";
+    let result =
+        Task::spawn("tcp_upload::upload", move || kit::upload(addr, &path)).join_watching(&server);
+
+    match &result {
+        Err(UploadError::Refused(reason)) if reason.starts_with("exists") => {}
+        other => Report::sent(what)
+            .expected("Err(Refused(\"exists: photo.jpg\")): an upload never replaces a file")
+            .got(format!("{other:?}"))
+            .cause(
+                "the server must refuse a name that exists; the client must read the reply even \
+                 when sending failed (the server closed early)",
+            )
+            .fail(),
+    }
+    let original = std::fs::read(dest.path().join("photo.jpg")).unwrap_or_default();
+    assert_eq!(
+        original, b"the original",
+        "the existing photo.jpg was changed"
+    );
+    assert_eq!(
+        listing(dest.path()),
+        ["photo.jpg"],
+        "something was left in the folder"
+    );
+}
+
 // -------------------------------------------------------- memory, programs
 
 /// Writes `size` bytes of noise to `path`, a piece at a time (never the whole
@@ -548,7 +548,7 @@ fn write_noise_file(path: &Path, size: usize) -> [u8; 32] {
 }
 
 #[test]
-fn a_50_mib_upload_streams_through_both_programs_in_little_memory() {
+fn via_the_programs_a_50_mib_upload_streams_in_little_memory() {
     const SIZE: usize = 50 << 20;
     const LIMIT: u64 = 32 << 20;
     let source = tempfile::tempdir().expect("a temporary folder");
@@ -609,7 +609,7 @@ fn a_50_mib_upload_streams_through_both_programs_in_little_memory() {
 }
 
 #[test]
-fn the_client_program_prints_the_confirmation_or_the_refusal() {
+fn via_the_programs_the_client_prints_the_confirmation_or_the_refusal() {
     let (_source, path) = source_file("hello.txt", b"hello ## world\n");
     let dest = tempfile::tempdir().expect("a temporary folder");
     let dest_arg = dest.path().to_str().expect("a UTF-8 temporary path");

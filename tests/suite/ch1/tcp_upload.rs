@@ -5,7 +5,7 @@
 
 use netkit_tests::harness::{
     Liveness, Program, RecordingServer, Report, ServerThread, Task, TcpPeer, loopback_listener,
-    peak_memory, run_to_end, show,
+    peak_memory, run_measured, show, stderr_gist,
 };
 use netkit_tests::kit::ch1::tcp_upload::{self as kit, Header, MAX_HEADER, UploadError};
 use rstest::rstest;
@@ -566,7 +566,7 @@ fn via_the_programs_a_50_mib_upload_streams_in_little_memory() {
     ]);
     let addr = addr.to_string();
     let file_arg = path.to_str().expect("a UTF-8 temporary path");
-    let client = run_to_end(&["tcp-upload-client", "--server", &addr, file_arg]);
+    let client = run_measured(&["tcp-upload-client", "--server", &addr, file_arg]);
 
     let sent = format!(
         "`{}` (50 MiB) to `{}`",
@@ -578,7 +578,7 @@ fn via_the_programs_a_50_mib_upload_streams_in_little_memory() {
             .expected("the client to exit 0")
             .got(format!(
                 "{} ({}); the server: {}",
-                client.stderr_summary(),
+                client.stderr_gist(),
                 client.status,
                 server
                     .check()
@@ -623,11 +623,13 @@ fn via_the_programs_the_client_prints_the_confirmation_or_the_refusal() {
     let addr = addr.to_string();
     let file_arg = path.to_str().expect("a UTF-8 temporary path");
 
-    let first = run_to_end(&["tcp-upload-client", "--server", &addr, file_arg]);
-    if !first.status.success() || !first.stdout.contains("OK 15") {
+    let command = ["tcp-upload-client", "--server", &addr, file_arg];
+    let first = Program::start(&command).finish();
+    let confirmed = first.stdout.iter().any(|line| line.contains("OK 15"));
+    if !first.status.success() || !confirmed {
         Report::sent(format!(
-            "`{}` to `{}`",
-            first.command_line,
+            "`netkit {}` to `{}`",
+            command.join(" "),
             server.command_line()
         ))
         .expected("exit 0, printing the server's confirmation `OK 15`")
@@ -636,7 +638,7 @@ fn via_the_programs_the_client_prints_the_confirmation_or_the_refusal() {
         } else {
             format!(
                 "{} ({}); the server: {}",
-                first.stderr_summary(),
+                stderr_gist(&first.stderr),
                 first.status,
                 server
                     .check()
@@ -652,13 +654,13 @@ fn via_the_programs_the_client_prints_the_confirmation_or_the_refusal() {
     );
 
     // The same again: the name exists now, so the server refuses.
-    let second = run_to_end(&["tcp-upload-client", "--server", &addr, file_arg]);
+    let second = Program::start(&command).finish();
     if second.status.success() || !second.stderr.contains("exists") {
-        Report::sent(format!("`{}` a second time", second.command_line))
+        Report::sent(format!("`netkit {}` a second time", command.join(" ")))
             .expected("a non-zero exit, with the server's reason (`exists`) on stderr")
             .got(format!(
                 "{} ({}); stdout: {:?}",
-                second.stderr_summary(),
+                stderr_gist(&second.stderr),
                 second.status,
                 second.stdout
             ))

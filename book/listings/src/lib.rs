@@ -10,6 +10,8 @@
 //!   reply per line, clients served one after another (§1.3.2–1.3.3, example 01).
 //! - `tcp-short-server`, `tcp-short-client`: one short connection per message,
 //!   ended by a half close (§1.3.3, example 02).
+//! - `marker-breaks`: why the seed's `##` end marker breaks a file upload
+//!   (§1.3.3, the picture upload); it prints `output/marker-breaks.txt`.
 //!
 //! Every server takes an optional address (default `127.0.0.1:8888`) and
 //! prints `listening on IP:PORT` as its first line; every client takes the

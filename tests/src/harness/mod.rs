@@ -18,12 +18,19 @@
 //!   the test plays the other side (a client under test, a server played).
 //! - [`trickle`]: [`Trickle`], a reader or writer that moves a few bytes per
 //!   call, as a socket may.
+//! - [`recording`]: [`RecordingServer`], a server played by the test that
+//!   records what one client sends, up to its end of file.
+//! - [`measure`]: the [`peak_memory`] of a running program, [`run_measured`]
+//!   for a program's output and peak memory, and the [`stderr_gist`] of
+//!   what a program said.
 
 pub mod bytes;
 pub mod liveness;
+pub mod measure;
 pub mod net;
 pub mod probe;
 pub mod program;
+pub mod recording;
 pub mod report;
 pub mod server;
 pub mod task;
@@ -32,9 +39,11 @@ pub mod watchdog;
 
 pub use bytes::{from_hex, hex};
 pub use liveness::{Liveness, wait_for};
+pub use measure::{Measured, peak_memory, run_measured, stderr_gist};
 pub use net::{TcpPeer, UdpPeer, loopback_listener, loopback_udp};
 pub use probe::{ProbeRun, probe, probe_allowing_failure};
 pub use program::{Finished, Program};
+pub use recording::{Recording, RecordingServer};
 pub use report::{Report, show};
 pub use server::ServerThread;
 pub use task::Task;

@@ -2,8 +2,9 @@
 //! play the other side of the conversation meanwhile (a client under test
 //! talking to a server the test plays).
 
+use super::liveness::{WaitError, wait_for};
 use super::server::panic_text;
-use super::{Liveness, TIMEOUT};
+use super::{Liveness, STEP, TIMEOUT};
 use std::fmt::Debug;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
@@ -82,6 +83,48 @@ impl<T: Send + 'static> Task<T> {
         match outcome {
             Ok(value) => value,
             Err(why) => panic!("{} panicked: {why}", self.name),
+        }
+    }
+
+    /// Like [`Task::join`], while watching `other` too: for a client under
+    /// test talking to a server under test. Fails at once, with `other`'s
+    /// story, when `other` stops first (a stub's `todo!()`) or has stopped
+    /// by the time `work` is done.
+    #[track_caller]
+    pub fn join_watching(self, other: &dyn Liveness) -> T {
+        let seen = self.outcome.into_inner().unwrap_or_else(|p| p.into_inner());
+        let outcome = match seen {
+            Some(outcome) => outcome,
+            None => {
+                let done = self.done.lock().unwrap_or_else(|p| p.into_inner());
+                let waited = wait_for(other, || match done.recv_timeout(STEP) {
+                    Ok(outcome) => Ok(Some(outcome)),
+                    Err(RecvTimeoutError::Timeout) => Ok(None),
+                    Err(RecvTimeoutError::Disconnected) => {
+                        Ok(Some(Err("its thread vanished".to_string())))
+                    }
+                });
+                match waited {
+                    Ok(outcome) => outcome,
+                    Err(WaitError::TimedOut) => panic!(
+                        "{} did not finish within {} s: is one side waiting for the other \
+                         (a reply that never comes, an end of file never sent)?",
+                        self.name,
+                        TIMEOUT.as_secs()
+                    ),
+                    Err(e) => panic!("while {} ran: {e}", self.name),
+                }
+            }
+        };
+        match outcome {
+            Err(why) => panic!("{} panicked: {why}", self.name),
+            // What `work` returned (a client's error, say) may be the death
+            // of `other` seen from outside: `other`'s story is then the
+            // better message.
+            Ok(value) => match other.check() {
+                Ok(()) => value,
+                Err(why) => panic!("while {} ran: {why}", self.name),
+            },
         }
     }
 }

@@ -1,6 +1,8 @@
 //! `tcp-upload-server` and `tcp-upload-client`.
 
-use std::net::SocketAddr;
+use crate::kit;
+use anyhow::Context;
+use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 
 /// `tcp-upload-server [--addr A] --dir DIR`
@@ -24,10 +26,29 @@ pub struct ClientArgs {
     pub file: PathBuf,
 }
 
-pub fn server(_args: ServerArgs) -> anyhow::Result<()> {
-    anyhow::bail!("tcp-upload-server is not written yet")
+/// Binds `--addr`, announces it, and serves uploads into `--dir` forever.
+pub fn server(args: ServerArgs) -> anyhow::Result<()> {
+    // Say so now, rather than refusing every upload with a disk error.
+    anyhow::ensure!(
+        args.dir.is_dir(),
+        "--dir {}: not a folder (create it first)",
+        args.dir.display()
+    );
+    let listener =
+        TcpListener::bind(args.addr).with_context(|| format!("binding {}", args.addr))?;
+    super::announce(listener.local_addr()?)?;
+    kit::ch1::tcp_upload::serve(listener, &args.dir).context("accepting connections")?;
+    Ok(())
 }
 
-pub fn client(_args: ClientArgs) -> anyhow::Result<()> {
-    anyhow::bail!("tcp-upload-client is not written yet")
+/// Uploads `FILE` and prints the server's confirmation; an `ERR` reply is an
+/// error (non-zero exit, the server's reason on stderr).
+pub fn client(args: ClientArgs) -> anyhow::Result<()> {
+    let size = kit::ch1::tcp_upload::upload(args.server, &args.file)
+        .with_context(|| format!("uploading {} to {}", args.file.display(), args.server))?;
+    println!(
+        "uploaded {}: the server replied OK {size}",
+        args.file.display()
+    );
+    Ok(())
 }

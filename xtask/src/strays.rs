@@ -86,23 +86,18 @@ mod tests {
     #[test]
     fn catches_an_orphaned_grandchild() {
         become_subreaper();
-        // The shell starts a long `sleep` in the background and exits at
-        // once: the sleep is orphaned, and re-parented to us.
-        let status = std::process::Command::new("sh")
-            .args(["-c", "exec 1>&- 2>&-; sleep 30 & echo $! >/dev/null"])
-            .status()
+        // The shell starts a long `sleep` in the background, prints its pid
+        // and exits at once: the sleep is orphaned, and re-parented to us.
+        // (Its pid, not its command line, names it: until it has exec'd,
+        // the forked child still shows the shell's command line.)
+        let output = std::process::Command::new("sh")
+            .args(["-c", "sleep 30 >/dev/null 2>&1 & echo $!"])
+            .output()
             .unwrap();
-        assert!(status.success());
-        let strays: Vec<Stray> = find()
-            .into_iter()
-            .filter(|s| s.command.starts_with("sleep 30"))
-            .collect();
-        assert_eq!(
-            strays.len(),
-            1,
-            "the orphaned sleep should be our child now"
-        );
+        let pid: i32 = String::from_utf8_lossy(&output.stdout).trim().parse().unwrap();
+        let strays: Vec<Stray> = find().into_iter().filter(|s| s.pid == pid).collect();
+        assert_eq!(strays.len(), 1, "the orphaned sleep should be our child now");
         clean_up(&strays);
-        assert!(find().iter().all(|s| s.pid != strays[0].pid));
+        assert!(find().iter().all(|s| s.pid != pid));
     }
 }

@@ -94,9 +94,16 @@ mod tests {
             .args(["-c", "sleep 30 >/dev/null 2>&1 & echo $!"])
             .output()
             .unwrap();
-        let pid: i32 = String::from_utf8_lossy(&output.stdout).trim().parse().unwrap();
+        let pid: i32 = String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .parse()
+            .unwrap();
         let strays: Vec<Stray> = find().into_iter().filter(|s| s.pid == pid).collect();
-        assert_eq!(strays.len(), 1, "the orphaned sleep should be our child now");
+        assert_eq!(
+            strays.len(),
+            1,
+            "the orphaned sleep should be our child now"
+        );
         clean_up(&strays);
         assert!(find().iter().all(|s| s.pid != pid));
     }

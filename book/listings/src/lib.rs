@@ -16,3 +16,13 @@
 //! Every server takes an optional address (default `127.0.0.1:8888`) and
 //! prints `listening on IP:PORT` as its first line; every client takes the
 //! server's address.
+//!
+//! ## Chapter 2: locks (ch2/locks.md)
+//!
+//! - `lock-demo`: the seed's `a == b` check, without a lock and with a `Mutex`.
+//! - `event-demo`: the seed's password at the gate, on a `Mutex` and a `Condvar`.
+//! - `poison-demo`: a thread panics while holding a lock.
+//!
+//! `broken/` holds listings that must NOT compile (not part of the crate):
+//! the book shows the compiler's error for each, captured into `output/` by
+//! `broken/capture.sh`; `tests/broken.rs` checks that they still fail so.

@@ -269,6 +269,8 @@ pub fn parse(stdout: &str) -> Run {
                 _ => None,
             };
             if let Some(outcome) = outcome {
+                // `#[should_panic]` tests are shown as `NAME - should panic`.
+                let name = name.strip_suffix(" - should panic").unwrap_or(name);
                 run.outcomes.insert(name.to_string(), outcome);
                 continue;
             }
@@ -346,13 +348,14 @@ fn panic_message(name: &str, output: &str) -> String {
 mod tests {
     use super::*;
 
-    const SAMPLE: &str = "\nrunning 3 tests\ntest ch1::a::one ... ok\ntest ch1::a::two ... FAILED\ntest ch1::a::three ... ignored\n\nfailures:\n\n---- ch1::a::two stdout ----\n\nthread 'a::serve' panicked at exercises/src/ch1/a.rs:3:5:\nnot yet implemented: serve\nnote: run with `RUST_BACKTRACE=1`\n\nthread 'ch1::a::two' panicked at tests/suite/ch1/a.rs:9:5:\na::serve panicked: not yet implemented: serve\n  sent: x\n\n\nfailures:\n    ch1::a::two\n\ntest result: FAILED. 1 passed; 1 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s\n";
+    const SAMPLE: &str = "\nrunning 3 tests\ntest ch1::a::one ... ok\ntest ch1::a::two ... FAILED\ntest ch1::a::three ... ignored\ntest ch1::a::four - should panic ... ok\n\nfailures:\n\n---- ch1::a::two stdout ----\n\nthread 'a::serve' panicked at exercises/src/ch1/a.rs:3:5:\nnot yet implemented: serve\nnote: run with `RUST_BACKTRACE=1`\n\nthread 'ch1::a::two' panicked at tests/suite/ch1/a.rs:9:5:\na::serve panicked: not yet implemented: serve\n  sent: x\n\n\nfailures:\n    ch1::a::two\n\ntest result: FAILED. 1 passed; 1 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s\n";
 
     #[test]
     fn parses_outcomes_and_the_test_threads_own_panic() {
         let run = parse(SAMPLE);
         assert_eq!(run.outcomes["ch1::a::one"], Outcome::Passed);
         assert_eq!(run.outcomes["ch1::a::three"], Outcome::Ignored);
+        assert_eq!(run.outcomes["ch1::a::four"], Outcome::Passed);
         assert_eq!(
             run.outcomes["ch1::a::two"],
             Outcome::Failed("a::serve panicked: not yet implemented: serve\n  sent: x".into())

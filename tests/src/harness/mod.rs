@@ -18,8 +18,11 @@
 //!   the test plays the other side (a client under test, a server played).
 //! - [`trickle`]: [`Trickle`], a reader or writer that moves a few bytes per
 //!   call, as a socket may.
+//! - [`console`]: [`keyboard()`] and [`screen()`], the input and output of an
+//!   interactive run loop, typed into and read back by the test line by line.
 
 pub mod bytes;
+pub mod console;
 pub mod liveness;
 pub mod net;
 pub mod probe;
@@ -31,6 +34,7 @@ pub mod trickle;
 pub mod watchdog;
 
 pub use bytes::{from_hex, hex};
+pub use console::{Keyboard, Screen, ScreenWriter, Typed, keyboard, screen};
 pub use liveness::{Liveness, wait_for};
 pub use net::{TcpPeer, UdpPeer, loopback_listener, loopback_udp};
 pub use probe::{ProbeRun, probe, probe_allowing_failure};

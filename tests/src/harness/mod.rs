@@ -23,8 +23,11 @@
 //! - [`measure`]: the [`peak_memory`] of a running program, [`run_measured`]
 //!   for a program's output and peak memory, and the [`stderr_gist`] of
 //!   what a program said.
+//! - [`console`]: [`keyboard()`] and [`screen()`], the input and output of an
+//!   interactive run loop, typed into and read back by the test line by line.
 
 pub mod bytes;
+pub mod console;
 pub mod liveness;
 pub mod measure;
 pub mod net;
@@ -38,6 +41,7 @@ pub mod trickle;
 pub mod watchdog;
 
 pub use bytes::{from_hex, hex};
+pub use console::{Keyboard, Screen, ScreenWriter, Typed, keyboard, screen};
 pub use liveness::{Liveness, wait_for};
 pub use measure::{Measured, peak_memory, run_measured, stderr_gist};
 pub use net::{TcpPeer, UdpPeer, loopback_listener, loopback_udp};

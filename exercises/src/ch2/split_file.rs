@@ -124,9 +124,10 @@ pub fn write_half(src: &Path, start: u64, len: u64, dst: &Path) -> io::Result<()
 /// [`half_paths`]): the top half holds its first `size / 2` bytes, the bottom
 /// half the rest, so that the two concatenated are the file, byte for byte.
 ///
-/// Two child processes (from [`spawn`](super::fork_basics::spawn)) write the halves *at the same time*:
-/// both are started before either is waited for. Each runs [`write_half`];
-/// a child that fails prints why on stderr and exits with code 1.
+/// Two child processes (from [`spawn`](super::fork_basics::spawn)) write
+/// the halves *at the same time*: both are started before either is waited
+/// for. Each runs [`write_half`]; a child that fails prints why on stderr
+/// and exits with code 1.
 ///
 /// All or nothing: if either child fails, the half the other one wrote is
 /// removed too, and `split` returns the error.

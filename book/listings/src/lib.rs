@@ -13,6 +13,16 @@
 //! - `marker-breaks`: why the seed's `##` end marker breaks a file upload
 //!   (§1.3.3, the picture upload); it prints `output/marker-breaks.txt`.
 //!
+//! ## Chapter 2
+//!
+//! - `fork-demo`: the seed's first process (§2.2.2, example 01): a child
+//!   changes a global variable, and the parent does not see it.
+//! - `fork-many`: three children at once, their pids, exit codes and `waitpid`
+//!   (§2.2.3).
+//! - `shared-offset`: a file opened before `fork` shares its offset between
+//!   parent and child (the big-file split, §2.2.3).
+//! - `zombie`: a child that exited and was not yet reaped, seen in `/proc`.
+//!
 //! Every server takes an optional address (default `127.0.0.1:8888`) and
 //! prints `listening on IP:PORT` as its first line; every client takes the
 //! server's address.

@@ -1,7 +1,9 @@
 //! Readers and writers that move a few bytes per call, the way a real socket
 //! may: code that assumes one `read` is one message fails against them.
+//! They also record the largest buffer a call offered, which shows whether
+//! code streams in chunks or reads everything at once.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 
 /// Wraps a reader or a writer so that each `read` returns, and each `write`
 /// accepts, at most `per_call` bytes. `Trickle::bytewise(Cursor::new(data))`
@@ -12,6 +14,7 @@ pub struct Trickle<T> {
     inner: T,
     per_call: usize,
     calls: usize,
+    largest_ask: usize,
 }
 
 impl<T> Trickle<T> {
@@ -21,6 +24,7 @@ impl<T> Trickle<T> {
             inner,
             per_call: per_call.max(1),
             calls: 0,
+            largest_ask: 0,
         }
     }
 
@@ -34,6 +38,14 @@ impl<T> Trickle<T> {
         self.calls
     }
 
+    /// The largest buffer any `read` offered to fill, or any `write` offered
+    /// to write, so far (before the cut to `per_call`). Code that streams in
+    /// chunks of N bytes never offers more than N; `read_to_end` on a large
+    /// input offers ever larger buffers.
+    pub fn largest_ask(&self) -> usize {
+        self.largest_ask
+    }
+
     /// The wrapped reader or writer (for a `Vec<u8>`: what was written).
     pub fn into_inner(self) -> T {
         self.inner
@@ -43,6 +55,7 @@ impl<T> Trickle<T> {
 impl<R: Read> Read for Trickle<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.calls += 1;
+        self.largest_ask = self.largest_ask.max(buf.len());
         let n = buf.len().min(self.per_call);
         self.inner.read(&mut buf[..n])
     }
@@ -51,12 +64,20 @@ impl<R: Read> Read for Trickle<R> {
 impl<W: Write> Write for Trickle<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.calls += 1;
+        self.largest_ask = self.largest_ask.max(buf.len());
         let n = buf.len().min(self.per_call);
         self.inner.write(&buf[..n])
     }
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+/// Seeking passes straight through (it moves no bytes, so it is not cut).
+impl<T: Seek> Seek for Trickle<T> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
     }
 }
 
@@ -81,5 +102,18 @@ mod tests {
         assert_eq!(writer.write(b"abcde").unwrap(), 2);
         writer.write_all(b"fgh").unwrap();
         assert_eq!(writer.into_inner(), b"abfgh");
+    }
+
+    #[test]
+    fn records_the_largest_buffer_offered_and_seeks() {
+        let mut reader = Trickle::new(Cursor::new(vec![7u8; 100]), 10);
+        reader.seek(SeekFrom::Start(95)).unwrap();
+        let mut rest = Vec::new();
+        reader.read_to_end(&mut rest).unwrap();
+        assert_eq!(rest, [7u8; 5]);
+        assert!(
+            reader.largest_ask() >= 32,
+            "read_to_end offers a big buffer"
+        );
     }
 }

@@ -36,9 +36,22 @@ pub struct ProbeArgs {
     pub args: Vec<String>,
 }
 
-/// Runs the named probe in this process.
+/// Runs the named probe in this process. Whatever happens (the code under
+/// test panics or fails half-way), the probe leaves no child behind: it kills
+/// and reaps every child it still has before it ends.
 pub fn run(args: ProbeArgs) -> anyhow::Result<()> {
     nix::sys::prctl::set_child_subreaper(true).context("becoming a child subreaper")?;
+    let outcome = std::panic::catch_unwind(|| dispatch(&args));
+    clear_children();
+    match outcome {
+        Ok(result) => result,
+        // The panic hook has printed the message on stderr already; exit as
+        // a panicking `main` would.
+        Err(_) => std::process::exit(101),
+    }
+}
+
+fn dispatch(args: &ProbeArgs) -> anyhow::Result<()> {
     let Some((module, probe)) = args.name.split_once("::") else {
         bail!("a probe is named MODULE::NAME, not {:?}", args.name);
     };
@@ -52,6 +65,27 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<()> {
         "reaper" => reaper::run(probe, rest),
         "split_file" => split_file::run(probe, rest),
         _ => bail!("no probe module {module:?}"),
+    }
+}
+
+/// Kills and reaps every child of this process, and the orphans that come to
+/// it as their parents die (it is a subreaper), so that a probe whose code
+/// under test failed leaves neither a stray process nor a zombie. A test has
+/// read the probe's own report (`children N`) before this runs.
+fn clear_children() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    // Each round kills one generation; orphans of the next are adopted by us.
+    for _ in 0..100 {
+        let children = procfs::my_children();
+        if children.is_empty() {
+            return;
+        }
+        for child in children {
+            let pid = Pid::from_raw(child.pid);
+            let _ = kill(pid, Signal::SIGKILL);
+            let _ = nix::sys::wait::waitpid(pid, None);
+        }
     }
 }
 

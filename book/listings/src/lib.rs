@@ -14,3 +14,9 @@
 //! Every server takes an optional address (default `127.0.0.1:8888`) and
 //! prints `listening on IP:PORT` as its first line; every client takes the
 //! server's address.
+//!
+//! ## Chapter 2
+//!
+//! - `pipe-demo`: a forked child changes a variable the parent does not see,
+//!   then sends lines through a pipe (§2.2.5).
+//! - `pair-demo`: a parent and its child talk both ways over a socket pair.

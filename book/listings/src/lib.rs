@@ -3,6 +3,10 @@
 //! every listing on a page is code that compiles, and `tests/` proves it
 //! runs.
 //!
+//! Every server takes an optional address (default `127.0.0.1:8888`) and
+//! prints `listening on IP:PORT` as its first line; every client takes the
+//! server's address.
+//!
 //! ## Chapter 1
 //!
 //! - `udp-echo-server`, `udp-echo-client`: datagrams and `Thanks` (§1.2.3).
@@ -13,7 +17,7 @@
 //! - `marker-breaks`: why the seed's `##` end marker breaks a file upload
 //!   (§1.3.3, the picture upload); it prints `output/marker-breaks.txt`.
 //!
-//! ## Chapter 2
+//! ## Chapter 2: processes (ch2/processes.md)
 //!
 //! - `fork-demo`: the seed's first process (§2.2.2, example 01): a child
 //!   changes a global variable, and the parent does not see it.
@@ -23,9 +27,11 @@
 //!   parent and child (the big-file split, §2.2.3).
 //! - `zombie`: a child that exited and was not yet reaped, seen in `/proc`.
 //!
-//! Every server takes an optional address (default `127.0.0.1:8888`) and
-//! prints `listening on IP:PORT` as its first line; every client takes the
-//! server's address.
+//! ## Chapter 2: talking between processes (ch2/ipc.md)
+//!
+//! - `pipe-demo`: a forked child changes a variable the parent does not see,
+//!   then sends lines through a pipe (§2.2.5).
+//! - `pair-demo`: a parent and its child talk both ways over a socket pair.
 //!
 //! ## Chapter 2: locks (ch2/locks.md)
 //!

@@ -18,6 +18,8 @@
 //!   the test plays the other side (a client under test, a server played).
 //! - [`trickle`]: [`Trickle`], a reader or writer that moves a few bytes per
 //!   call, as a socket may.
+//! - [`rng`]: [`XorShift`], a tiny deterministic random number generator, so
+//!   that tests drawing random cases are reproducible.
 
 pub mod bytes;
 pub mod liveness;
@@ -25,6 +27,7 @@ pub mod net;
 pub mod probe;
 pub mod program;
 pub mod report;
+pub mod rng;
 pub mod server;
 pub mod task;
 pub mod trickle;
@@ -36,6 +39,7 @@ pub use net::{TcpPeer, UdpPeer, loopback_listener, loopback_udp};
 pub use probe::{ProbeRun, probe, probe_allowing_failure};
 pub use program::{Finished, Program};
 pub use report::{Report, show};
+pub use rng::XorShift;
 pub use server::ServerThread;
 pub use task::Task;
 pub use trickle::Trickle;

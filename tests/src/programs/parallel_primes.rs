@@ -1,4 +1,8 @@
-//! `parallel-primes`.
+//! `parallel-primes`: the seed's GIL experiment in Rust. Times the prime sum
+//! sequentially, over threads and over processes, and prints a table.
+
+use super::prime_sum::{build, cores, header, row};
+use crate::kit::ch2::parallel_primes::{self, Method};
 
 /// `parallel-primes`
 #[derive(Debug, clap::Args)]
@@ -11,6 +15,37 @@ pub struct Args {
     pub workers: usize,
 }
 
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("parallel-primes is not written yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    // `compare` forks: this program starts no thread of its own, and the
+    // threads of the "threads" row are all joined before the processes start.
+    let timings = parallel_primes::compare(args.limit, args.workers)?;
+    println!(
+        "the primes below {}, on a machine with {} cores ({} build)",
+        args.limit,
+        cores(),
+        build()
+    );
+    println!("{}  {:>8}", header(), "speed-up");
+    let sequential = timings
+        .iter()
+        .find(|t| t.method == Method::Sequential)
+        .map(|t| t.elapsed.as_secs_f64());
+    for t in &timings {
+        let workers = match t.method {
+            Method::Sequential => "-".to_string(),
+            _ => t.workers.to_string(),
+        };
+        // How many times faster than sequential: measured, never promised.
+        let speed_up = match sequential {
+            Some(base) if t.elapsed.as_secs_f64() > 0.0 => {
+                format!("{:.2}x", base / t.elapsed.as_secs_f64())
+            }
+            _ => "-".to_string(),
+        };
+        println!(
+            "{}  {speed_up:>8}",
+            row(&t.method.to_string(), &workers, t.sum, t.elapsed)
+        );
+    }
+    Ok(())
 }

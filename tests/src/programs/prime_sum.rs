@@ -1,4 +1,9 @@
-//! `prime-sum`.
+//! `prime-sum`: times the sum of the primes below a limit, once in this
+//! process and then over each number of worker processes asked for, and
+//! prints a table of the answers and the milliseconds each took.
+
+use crate::kit::ch2::prime_sum;
+use std::time::{Duration, Instant};
 
 /// `prime-sum`
 #[derive(Debug, clap::Args)]
@@ -11,6 +16,58 @@ pub struct Args {
     pub workers: Vec<usize>,
 }
 
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("prime-sum is not written yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    // This program is single-threaded, as code that forks must be: nothing
+    // here starts a thread.
+    println!(
+        "the primes below {}, on a machine with {} cores ({} build)",
+        args.limit,
+        cores(),
+        build()
+    );
+    println!("{}", header());
+    let (sum, took) = timed(|| prime_sum::prime_sum(0..args.limit));
+    println!("{}", row("sequential", "-", sum, took));
+    for &workers in &args.workers {
+        let (sum, took) = timed(|| prime_sum::prime_sum_processes(args.limit, workers));
+        println!("{}", row("processes", &workers.to_string(), sum?, took));
+    }
+    Ok(())
+}
+
+/// Runs `work` and measures how long it took, by the wall clock.
+pub fn timed<T>(work: impl FnOnce() -> T) -> (T, Duration) {
+    let start = Instant::now();
+    let value = work();
+    (value, start.elapsed())
+}
+
+/// The table's header, aligned with [`row`].
+pub fn header() -> String {
+    format!(
+        "{:<12} {:>7} {:>14} {:>10}",
+        "method", "workers", "sum", "ms"
+    )
+}
+
+/// One row of the table: how, with how many workers, the answer, the time.
+pub fn row(method: &str, workers: &str, sum: u64, took: Duration) -> String {
+    format!(
+        "{method:<12} {workers:>7} {sum:>14} {:>10.1}",
+        took.as_secs_f64() * 1000.0
+    )
+}
+
+/// How many cores this process may run on.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// `debug` or `release`: timings of a debug build are several times slower.
+pub fn build() -> &'static str {
+    if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    }
 }

@@ -128,7 +128,15 @@ fn compare_refuses_zero_workers() {
 
 #[test]
 fn the_program_prints_a_table_with_one_answer_three_times() {
-    let program = Program::start(&["parallel-primes", "--limit", "10000", "--workers", "3"]);
+    let program = Program::start(&[
+        "parallel-primes",
+        "--limit",
+        "10000",
+        "--workers",
+        "3",
+        "--runs",
+        "2",
+    ]);
     let command = program.command_line().to_string();
     let finished = program.finish();
     assert!(

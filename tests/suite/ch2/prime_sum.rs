@@ -295,7 +295,15 @@ fn zero_workers_are_refused_with_an_error() {
 
 #[test]
 fn the_program_prints_the_same_sum_for_every_worker_count() {
-    let program = Program::start(&["prime-sum", "--limit", "10000", "--workers", "1,3"]);
+    let program = Program::start(&[
+        "prime-sum",
+        "--limit",
+        "10000",
+        "--workers",
+        "1,3",
+        "--runs",
+        "1",
+    ]);
     let command = program.command_line().to_string();
     let finished = program.finish();
     assert!(

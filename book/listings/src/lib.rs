@@ -11,6 +11,20 @@
 //! - `tcp-short-server`, `tcp-short-client`: one short connection per message,
 //!   ended by a half close (§1.3.3, example 02).
 //!
+//! ## Chapter 2
+//!
+//! - `thread-basics`: a thread beside the main thread, one pid, one memory,
+//!   `join` (§2.3.2, example 01).
+//! - `thread-args`: threads created in a loop, with arguments, names and ids
+//!   (§2.3.2, example 02).
+//! - `thread-struct`: a thread as a type with a `run` method (§2.3.3).
+//! - `scoped-threads`: threads that borrow, with `thread::scope`.
+//! - `daemon-threads`: threads still running when `main` returns.
+//! - `deadlock-demo`: the seed's deadlock (§2.3.5), stopped by
+//!   `parking_lot`'s deadlock detector.
+//! - `python/gil_experiment.py` (not Rust): the seed's GIL experiment in
+//!   CPython, to compare with `cargo xtask run parallel-primes`.
+//!
 //! Every server takes an optional address (default `127.0.0.1:8888`) and
 //! prints `listening on IP:PORT` as its first line; every client takes the
 //! server's address.

@@ -42,3 +42,17 @@
 //! `broken/` holds listings that must NOT compile (not part of the crate):
 //! the book shows the compiler's error for each, captured into `output/` by
 //! `broken/capture.sh`; `tests/broken.rs` checks that they still fail so.
+//!
+//! ## Chapter 2: threads, deadlock, the GIL (ch2/threads.md, bank-transfer.md, gil.md)
+//!
+//! - `thread-basics`: a thread beside the main thread, one pid, one memory,
+//!   `join` (§2.3.2, example 01).
+//! - `thread-args`: threads created in a loop, with arguments, names and ids
+//!   (§2.3.2, example 02).
+//! - `thread-struct`: a thread as a type with a `run` method (§2.3.3).
+//! - `scoped-threads`: threads that borrow, with `thread::scope`.
+//! - `daemon-threads`: threads still running when `main` returns.
+//! - `deadlock-demo`: the seed's deadlock (§2.3.5), stopped by
+//!   `parking_lot`'s deadlock detector.
+//! - `python/gil_experiment.py` (not Rust): the seed's GIL experiment in
+//!   CPython, to compare with `cargo xtask run parallel-primes`.

@@ -1,1 +1,174 @@
-//! (to be written)
+//! # Exercise `parallel-primes`: primes in parallel (book: ch2/parallel-primes.md)
+//!
+//! The seed's experiment on the GIL (全局解释器锁, §2.3.6): the same
+//! CPU-bound work, the prime sum, split over threads and over processes.
+//! In CPython the threads are no faster than one thread; in Rust they are,
+//! because nothing stops two threads of one process from computing at once.
+//!
+//! - [`prime_sum_threads`]: the prime sum over scoped threads (线程).
+//! - [`compare`]: the sum computed three ways (sequential, threads,
+//!   processes), each timed, for the `parallel-primes` program's table.
+//!
+//! It builds on the exercise `prime-sum`: [`prime_sum`], [`split_range`] and
+//! [`prime_sum_processes`] are yours from there.
+
+use crate::ch2::prime_sum::{PrimeSumError, prime_sum, prime_sum_processes, split_range};
+use std::fmt;
+use std::time::{Duration, Instant};
+
+// ANCHOR: error
+/// What can go wrong when the work is split.
+#[derive(Debug, thiserror::Error)]
+pub enum ParallelError {
+    /// Zero workers were asked for: nobody would do the work.
+    #[error("at least one worker is needed, not 0")]
+    NoWorkers,
+    /// A worker thread panicked instead of returning its partial sum.
+    #[error("worker thread {index} panicked: {message}")]
+    ThreadPanicked {
+        /// The worker's number, from 0.
+        index: usize,
+        /// Its panic message.
+        message: String,
+    },
+    /// The processes' run failed (see the exercise `prime-sum`).
+    #[error("the worker processes failed: {0}")]
+    Processes(#[from] PrimeSumError),
+}
+// ANCHOR_END: error
+
+// ANCHOR: prime_sum_threads
+/// The sum of the primes below `limit`, computed by `workers` threads, one
+/// per range of [`split_range`]`(limit, workers)`, all running at once.
+/// Every thread is joined before this returns.
+///
+/// Fails with [`ParallelError::NoWorkers`] for `workers == 0`, and with
+/// [`ParallelError::ThreadPanicked`] (the first such thread) when a worker
+/// panicked.
+pub fn prime_sum_threads(limit: u64, workers: usize) -> Result<u64, ParallelError> {
+    if workers == 0 {
+        return Err(ParallelError::NoWorkers);
+    }
+    let ranges = split_range(limit, workers);
+    // A scope: every thread spawned in it is joined before `scope` returns,
+    // so the threads may borrow from this function's stack (here they only
+    // need their own range, moved in).
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = ranges
+            .into_iter()
+            .map(|range| scope.spawn(move || prime_sum(range)))
+            .collect();
+        // Start them all first, then join them all: joining inside the loop
+        // that spawns would run them one after another.
+        let mut total = 0;
+        let mut first_panic = None;
+        for (index, handle) in handles.into_iter().enumerate() {
+            // Join every one, even after a panic: a thread left unjoined and
+            // panicked would make `scope` itself panic.
+            match handle.join() {
+                Ok(sum) => total += sum,
+                Err(payload) => {
+                    first_panic.get_or_insert(ParallelError::ThreadPanicked {
+                        index,
+                        message: panic_message(payload.as_ref()),
+                    });
+                }
+            }
+        }
+        match first_panic {
+            Some(e) => Err(e),
+            None => Ok(total),
+        }
+    })
+}
+// ANCHOR_END: prime_sum_threads
+
+/// The text of a panic (`panic!("…")` carries a `&str` or a `String`).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        text.to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "(no message)".to_string()
+    }
+}
+
+// ANCHOR: timing
+/// A way to compute the sum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// One thread does it all: `prime_sum(0..limit)`.
+    Sequential,
+    /// [`prime_sum_threads`].
+    Threads,
+    /// [`prime_sum_processes`], from the exercise `prime-sum`.
+    Processes,
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            Method::Sequential => "sequential",
+            Method::Threads => "threads",
+            Method::Processes => "processes",
+        };
+        // `pad`, not `write_str`: so that `{:<12}` aligns it in a table.
+        f.pad(name)
+    }
+}
+
+/// One row of the comparison: how the sum was computed, by how many
+/// workers (1 for [`Method::Sequential`]), the answer, and how long it took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timing {
+    pub method: Method,
+    pub workers: usize,
+    pub sum: u64,
+    pub elapsed: Duration,
+}
+// ANCHOR_END: timing
+
+// ANCHOR: compare
+/// Computes the sum of the primes below `limit` three ways, in this order,
+/// and times each by the wall clock ([`Instant`]): sequentially, over
+/// `workers` threads, over `workers` processes. Returns the three
+/// [`Timing`]s in that order. It does not check that the sums agree: that is
+/// for whoever reads the table.
+///
+/// Fails with [`ParallelError::NoWorkers`] for `workers == 0` before
+/// computing anything, and with the first error of a way that fails.
+///
+/// It forks: call it only in a single-threaded process. (The threads of
+/// [`prime_sum_threads`] are all joined before the processes start.)
+pub fn compare(limit: u64, workers: usize) -> Result<Vec<Timing>, ParallelError> {
+    if workers == 0 {
+        return Err(ParallelError::NoWorkers);
+    }
+    Ok(vec![
+        timed(Method::Sequential, 1, || Ok(prime_sum(0..limit)))?,
+        timed(Method::Threads, workers, || {
+            prime_sum_threads(limit, workers)
+        })?,
+        timed(Method::Processes, workers, || {
+            Ok(prime_sum_processes(limit, workers)?)
+        })?,
+    ])
+}
+
+/// Runs `work` and makes a [`Timing`] of its answer and of how long it took.
+fn timed(
+    method: Method,
+    workers: usize,
+    work: impl FnOnce() -> Result<u64, ParallelError>,
+) -> Result<Timing, ParallelError> {
+    let start = Instant::now();
+    let sum = work()?;
+    Ok(Timing {
+        method,
+        workers,
+        sum,
+        elapsed: start.elapsed(),
+    })
+}
+// ANCHOR_END: compare

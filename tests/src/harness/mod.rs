@@ -25,6 +25,8 @@
 //!   what a program said.
 //! - [`console`]: [`keyboard()`] and [`screen()`], the input and output of an
 //!   interactive run loop, typed into and read back by the test line by line.
+//! - [`rng`]: [`XorShift`], a tiny deterministic random number generator, so
+//!   that tests drawing random cases are reproducible.
 
 pub mod bytes;
 pub mod console;
@@ -35,6 +37,7 @@ pub mod probe;
 pub mod program;
 pub mod recording;
 pub mod report;
+pub mod rng;
 pub mod server;
 pub mod task;
 pub mod trickle;
@@ -49,6 +52,7 @@ pub use probe::{ProbeRun, probe, probe_allowing_failure};
 pub use program::{Finished, Program};
 pub use recording::{Recording, RecordingServer};
 pub use report::{Report, show};
+pub use rng::XorShift;
 pub use server::ServerThread;
 pub use task::Task;
 pub use trickle::Trickle;

@@ -1,4 +1,10 @@
-//! `bank-transfer`.
+//! `bank-transfer`: many threads make random transfers between the accounts
+//! of one bank, in every direction at once; the total is printed before and
+//! after. With a transfer that locks in a global order it always ends, and
+//! the two totals agree.
+
+use crate::harness::XorShift;
+use crate::kit::ch2::bank_transfer::{Bank, TransferError};
 
 /// `bank-transfer`
 #[derive(Debug, clap::Args)]
@@ -9,8 +15,61 @@ pub struct Args {
     /// How many transfers each thread makes.
     #[arg(long, default_value_t = 10_000)]
     pub transfers: usize,
+    /// How many accounts the bank has (each starts with 1000).
+    #[arg(long, default_value_t = 10)]
+    pub accounts: usize,
 }
 
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("bank-transfer is not written yet")
+/// What each account holds at the start.
+pub const START_BALANCE: i64 = 1_000;
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    anyhow::ensure!(args.accounts >= 2, "a transfer needs at least 2 accounts");
+    let bank = Bank::new(&vec![START_BALANCE; args.accounts]);
+    println!("{} accounts of {START_BALANCE} each", bank.len());
+    println!("total before: {}", bank.total());
+
+    // Each thread draws its own reproducible sequence of transfers.
+    let (done, refused) = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..args.threads)
+            .map(|index| {
+                let bank = &bank;
+                scope.spawn(move || random_transfers(bank, index as u64 + 1, args.transfers))
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .fold((0, 0), |(d, r), (dw, rw)| (d + dw, r + rw))
+    });
+
+    println!(
+        "{} threads made {} transfers each: {done} done, {refused} refused (insufficient funds)",
+        args.threads, args.transfers
+    );
+    println!("total after:  {}", bank.total());
+    Ok(())
+}
+
+/// Makes `count` transfers of 1 to 100 between random accounts (never from
+/// an account to itself); returns how many were done and how many refused
+/// for want of funds.
+fn random_transfers(bank: &Bank, seed: u64, count: usize) -> (usize, usize) {
+    let mut rng = XorShift::new(seed);
+    let (mut done, mut refused) = (0, 0);
+    for _ in 0..count {
+        let from = rng.index(bank.len());
+        // Any account but `from`: draw among the others and skip over it.
+        let mut to = rng.index(bank.len() - 1);
+        if to >= from {
+            to += 1;
+        }
+        let amount = 1 + rng.below(100) as i64;
+        match bank.transfer(from, to, amount) {
+            Ok(()) => done += 1,
+            Err(TransferError::InsufficientFunds { .. }) => refused += 1,
+            Err(e) => panic!("transfer({from}, {to}, {amount}) refused: {e}"),
+        }
+    }
+    (done, refused)
 }

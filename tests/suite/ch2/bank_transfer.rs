@@ -1,1 +1,337 @@
-//! Tests of the exercise `bank-transfer` (to be written).
+//! Tests of the exercise `bank-transfer`: transfers between accounts that
+//! each have their own lock, which never deadlock and never lose money
+//! (book: ch2/bank-transfer.md).
+//!
+//! Every call runs under the harness's watchdog: a transfer that deadlocks
+//! fails its test after 5 s with "no progress … a deadlock?", instead of
+//! hanging the suite. The random transfers come from a seeded [`XorShift`],
+//! so a failing run draws the same transfers when run again.
+
+use netkit_tests::harness::{Program, Report, XorShift, watchdog};
+use netkit_tests::kit::ch2::bank_transfer::{Bank, TransferError};
+use rstest::rstest;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+/// How long a test may make no progress before it is called a deadlock.
+const LIMIT: Duration = Duration::from_secs(5);
+
+/// The balances of every account of `bank`.
+fn balances(bank: &Bank) -> Vec<i64> {
+    (0..bank.len())
+        .map(|i| bank.balance(i).expect("an account below len() exists"))
+        .collect()
+}
+
+/// What a batch of transfers came to.
+#[derive(Debug, Default, Clone, Copy)]
+struct Outcome {
+    done: usize,
+    refused: usize,
+}
+
+/// Makes `count` transfers from `pick(rng)` on `bank`; panics on any error
+/// other than insufficient funds (the transfers are all valid otherwise).
+fn transfers(
+    bank: &Bank,
+    seed: u64,
+    count: usize,
+    mut pick: impl FnMut(&mut XorShift) -> (usize, usize, i64),
+) -> Outcome {
+    let mut rng = XorShift::new(seed);
+    let mut outcome = Outcome::default();
+    for _ in 0..count {
+        let (from, to, amount) = pick(&mut rng);
+        match bank.transfer(from, to, amount) {
+            Ok(()) => outcome.done += 1,
+            Err(TransferError::InsufficientFunds { .. }) => outcome.refused += 1,
+            Err(e) => panic!(
+                "transfer({from}, {to}, {amount}) was refused with {e:?}, but both accounts \
+                 exist, differ, and the amount is positive"
+            ),
+        }
+    }
+    outcome
+}
+
+/// Chooses each transfer of one thread: `(from, to, amount)`.
+type Picker = Box<dyn FnMut(&mut XorShift) -> (usize, usize, i64) + Send>;
+
+/// Runs one thread per picker on a shared bank, `count` transfers each, and
+/// waits for them all; a panic in one of them fails the test with its own
+/// message. The threads start their transfers together (a barrier), so that
+/// they really overlap instead of the first being done before the last starts.
+fn run_threads(bank: &Arc<Bank>, count: usize, pickers: Vec<Picker>) -> Outcome {
+    let start = Arc::new(Barrier::new(pickers.len()));
+    let handles: Vec<_> = pickers
+        .into_iter()
+        .enumerate()
+        .map(|(index, pick)| {
+            let (bank, start) = (Arc::clone(bank), Arc::clone(&start));
+            std::thread::spawn(move || {
+                start.wait();
+                transfers(&bank, index as u64 + 1, count, pick)
+            })
+        })
+        .collect();
+    let mut total = Outcome::default();
+    for handle in handles {
+        let outcome = handle
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        total.done += outcome.done;
+        total.refused += outcome.refused;
+    }
+    total
+}
+
+/// Fails unless the bank still holds `expected` in all, with no negative
+/// balance, after `what`.
+#[track_caller]
+fn expect_money_kept(what: &str, before: &[i64], after: &[i64]) {
+    let (total_before, total_after) = (before.iter().sum::<i64>(), after.iter().sum::<i64>());
+    if total_after != total_before || after.iter().any(|&b| b < 0) {
+        Report::sent(what)
+            .expected(format!(
+                "the total to stay {total_before}, no balance below 0 (before: {before:?})"
+            ))
+            .got(format!("a total of {total_after}: balances {after:?}"))
+            .cause(
+                "hold BOTH accounts' locks from the funds check to the deposit: a balance read, \
+                 then changed after the lock was released, loses another thread's update",
+            )
+            .fail();
+    }
+}
+
+// --- one thread: the contract ------------------------------------------------
+
+#[rstest]
+#[case::an_ordinary_transfer(0, 1, 40, [60, 240, 300, 0])]
+#[case::to_a_lower_number(2, 0, 5, [105, 200, 295, 0])]
+#[case::the_whole_balance(2, 0, 300, [400, 200, 0, 0])]
+#[case::into_an_empty_account(1, 3, 1, [100, 199, 300, 1])]
+fn a_transfer_moves_the_amount_from_one_account_to_the_other(
+    #[case] from: usize,
+    #[case] to: usize,
+    #[case] amount: i64,
+    #[case] expected: [i64; 4],
+) {
+    let (result, after) = watchdog(LIMIT, "making one transfer", move || {
+        let bank = Bank::new(&[100, 200, 300, 0]);
+        let result = bank.transfer(from, to, amount);
+        (result, balances(&bank))
+    });
+    if result.is_err() || after != expected {
+        Report::sent(format!(
+            "transfer({from}, {to}, {amount}) on balances [100, 200, 300, 0]"
+        ))
+        .expected(format!("Ok(()), then balances {expected:?}"))
+        .got(format!("{result:?}, then balances {after:?}"))
+        .cause("take the amount from `from` and add it to `to`; a whole balance may be sent")
+        .fail();
+    }
+}
+
+#[rstest]
+#[case::an_unknown_source(5, 0, 10, TransferError::UnknownAccount(5))]
+#[case::an_unknown_destination(0, 4, 10, TransferError::UnknownAccount(4))]
+#[case::both_unknown_the_source_first(7, 9, 10, TransferError::UnknownAccount(7))]
+#[case::the_same_account(1, 1, 10, TransferError::SameAccount(1))]
+#[case::a_zero_amount(0, 1, 0, TransferError::InvalidAmount(0))]
+#[case::a_negative_amount(0, 1, -50, TransferError::InvalidAmount(-50))]
+#[case::one_more_than_the_balance(2, 0, 301, TransferError::InsufficientFunds { account: 2, balance: 300, amount: 301 })]
+#[case::from_an_empty_account(3, 0, 1, TransferError::InsufficientFunds { account: 3, balance: 0, amount: 1 })]
+fn a_bad_transfer_is_refused_and_moves_nothing(
+    #[case] from: usize,
+    #[case] to: usize,
+    #[case] amount: i64,
+    #[case] expected: TransferError,
+) {
+    let start = [100, 200, 300, 0];
+    let what = format!("transfer({from}, {to}, {amount}) on balances {start:?}");
+    let (result, after) = watchdog(LIMIT, &what, move || {
+        let bank = Bank::new(&start);
+        let result = bank.transfer(from, to, amount);
+        (result, balances(&bank))
+    });
+    if result.as_ref().err() != Some(&expected) || after != start {
+        Report::sent(what)
+            .expected(format!("Err({expected:?}), and balances still {start:?}"))
+            .got(format!("{result:?}, then balances {after:?}"))
+            .cause(match expected {
+                TransferError::SameAccount(_) => {
+                    "check from == to before locking: locking the same Mutex twice on one \
+                     thread never returns"
+                }
+                TransferError::InsufficientFunds { .. } => {
+                    "check the balance with the locks held, and move nothing when it is short"
+                }
+                _ => "check the amount, then both account numbers, before touching any lock",
+            })
+            .fail();
+    }
+}
+
+#[rstest]
+#[case::four_accounts(vec![100, 200, 300, 0], 600)]
+#[case::one_account(vec![42], 42)]
+#[case::no_account(vec![], 0)]
+fn total_adds_up_every_balance(#[case] start: Vec<i64>, #[case] expected: i64) {
+    let what = format!("total() of a bank with balances {start:?}");
+    let got = watchdog(LIMIT, &what, move || Bank::new(&start).total());
+    if got != expected {
+        Report::sent(what)
+            .expected(format!("{expected}"))
+            .got(format!("{got}"))
+            .cause("lock every account, then add up every balance")
+            .fail();
+    }
+}
+
+// --- many threads: no deadlock, no money lost ---------------------------------
+
+#[test]
+fn threads_sending_to_each_other_never_deadlock() {
+    // The seed's demonstration: Tom (5000) and Abby (8000) send each other
+    // money at the same time, over and over; here two threads each way.
+    const EACH: usize = 100_000;
+    let what = format!("4 threads each made {EACH} transfers, two 0 -> 1 and two 1 -> 0");
+    let (before, after, outcome) = watchdog(LIMIT, &what, move || {
+        let bank = Arc::new(Bank::new(&[5_000, 8_000]));
+        let before = balances(&bank);
+        let pickers: Vec<Picker> = vec![
+            Box::new(|_| (0, 1, 7)),
+            Box::new(|_| (1, 0, 7)),
+            Box::new(|_| (0, 1, 3)),
+            Box::new(|_| (1, 0, 3)),
+        ];
+        let outcome = run_threads(&bank, EACH, pickers);
+        (before, balances(&bank), outcome)
+    });
+    expect_money_kept(&what, &before, &after);
+    assert_eq!(
+        outcome.done + outcome.refused,
+        4 * EACH,
+        "{what}: every transfer is either done or refused"
+    );
+}
+
+#[test]
+fn many_threads_random_transfers_in_both_directions_keep_the_total() {
+    const THREADS: usize = 8;
+    const EACH: usize = 5_000;
+    let what = format!(
+        "{THREADS} threads each made {EACH} random transfers of 1 to 50 between 4 accounts"
+    );
+    let (before, after, outcome) = watchdog(LIMIT, &what, move || {
+        let bank = Arc::new(Bank::new(&[1_000; 4]));
+        let before = balances(&bank);
+        let pickers = (0..THREADS)
+            .map(|_| {
+                Box::new(|rng: &mut XorShift| {
+                    let from = rng.index(4);
+                    let to = (from + 1 + rng.index(3)) % 4; // any other account
+                    (from, to, 1 + rng.below(50) as i64)
+                }) as Picker
+            })
+            .collect();
+        let outcome = run_threads(&bank, EACH, pickers);
+        (before, balances(&bank), outcome)
+    });
+    expect_money_kept(&what, &before, &after);
+    assert!(
+        outcome.done > 0 && outcome.done + outcome.refused == THREADS * EACH,
+        "{what}: expected every transfer done or refused, most of them done; got {outcome:?}"
+    );
+}
+
+#[test]
+fn total_never_changes_while_transfers_run() {
+    let what = "total() called over and over while 4 threads make random transfers";
+    let (start_total, wrong) = watchdog(LIMIT, what, move || {
+        let bank = Arc::new(Bank::new(&[500; 6]));
+        let start_total = 3_000;
+        let finished = Arc::new(AtomicBool::new(false));
+        let observer = {
+            let (bank, finished) = (Arc::clone(&bank), Arc::clone(&finished));
+            std::thread::spawn(move || {
+                let mut wrong = Vec::new();
+                // At least a few looks, and then until the transfers end.
+                let mut looks = 0;
+                while looks < 100 || !finished.load(Ordering::Acquire) {
+                    let total = bank.total();
+                    if total != start_total && wrong.len() < 5 {
+                        wrong.push(total);
+                    }
+                    looks += 1;
+                }
+                wrong
+            })
+        };
+        let pickers = (0..4)
+            .map(|_| {
+                Box::new(|rng: &mut XorShift| {
+                    let from = rng.index(6);
+                    let to = (from + 1 + rng.index(5)) % 6;
+                    (from, to, 1 + rng.below(100) as i64)
+                }) as Picker
+            })
+            .collect();
+        run_threads(&bank, 30_000, pickers);
+        finished.store(true, Ordering::Release);
+        let wrong = observer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (start_total, wrong)
+    });
+    if !wrong.is_empty() {
+        Report::sent(what)
+            .expected(format!("{start_total} every time"))
+            .got(format!("totals {wrong:?}"))
+            .cause(
+                "lock every account first, then add: reading the balances one lock at a time \
+                 sees some transfers half done",
+            )
+            .fail();
+    }
+}
+
+// --- the runner's program -----------------------------------------------------
+
+#[test]
+fn the_program_prints_the_same_total_before_and_after() {
+    let program = Program::start(&[
+        "bank-transfer",
+        "--threads",
+        "4",
+        "--transfers",
+        "2000",
+        "--accounts",
+        "5",
+    ]);
+    let command = program.command_line().to_string();
+    let finished = program.finish();
+    assert!(
+        finished.status.success(),
+        "`{command}` exited with {}; stderr: {}",
+        finished.status,
+        finished.stderr
+    );
+    let total = |prefix: &str| {
+        finished
+            .stdout
+            .iter()
+            .find_map(|line| line.strip_prefix(prefix))
+            .map(str::trim)
+    };
+    let (before, after) = (total("total before:"), total("total after:"));
+    if before != Some("5000") || after != Some("5000") {
+        Report::sent(format!("`{command}` (5 accounts of 1000)"))
+            .expected("`total before: 5000` and `total after:  5000`")
+            .got(format!("{:?}", finished.stdout))
+            .cause("the transfers move money between accounts; they never make or lose any")
+            .fail();
+    }
+}

@@ -37,11 +37,14 @@ fn fail_wait(error: WaitError, sent: &str, expected: &str) -> ! {
             "the peer closed or reset the connection",
         ),
     };
-    Report::sent(sent)
-        .expected(expected)
-        .got(got)
-        .cause(cause)
-        .fail()
+    let report = Report::sent(sent).expected(expected).got(got).cause(cause);
+    match error {
+        // The code under test died: its own message says the most.
+        WaitError::Died(why) => report
+            .headline(why.lines().next().unwrap_or_default())
+            .fail(),
+        _ => report.fail(),
+    }
 }
 
 /// A UDP client played by the test.

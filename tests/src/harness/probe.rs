@@ -47,12 +47,15 @@ impl ProbeRun {
 pub fn probe(name: &str, args: &[&str]) -> ProbeRun {
     let run = probe_allowing_failure(name, args);
     if !run.status.success() {
+        // The first line is the gist (a stub's `todo!()` message, say);
+        // the whole stderr follows for the details.
         panic!(
-            "{}\n  (the probe `{}` exited with {}; stdout: {:?})",
-            run.stderr.trim_start(),
+            "{}\n  the probe `{}` exited with {}\n  its stdout: {:?}\n  its stderr: {}",
+            super::stderr_gist(&run.stderr),
             run.command_line,
             run.status,
-            run.lines
+            run.lines,
+            run.stderr
         );
     }
     run

@@ -318,11 +318,14 @@ impl Liveness for Program {
         let status = self.try_wait();
         match status {
             Ok(None) => Ok(()),
-            Ok(Some(status)) => Err(format!(
-                "`{}` exited with {status}; its stderr: {}",
-                self.command_line,
-                self.stderr_text()
-            )),
+            Ok(Some(status)) => {
+                let stderr = self.stderr_text();
+                Err(format!(
+                    "`{}` exited with {status}: {}\n  its stderr: {stderr}",
+                    self.command_line,
+                    super::stderr_gist(&stderr)
+                ))
+            }
             Err(e) => Err(format!(
                 "`{}` could not be waited for: {e}",
                 self.command_line

@@ -14,6 +14,9 @@ pub struct Report {
     pub got: String,
     /// The mistake that most often produces this failure.
     pub cause: String,
+    /// The first line, when it should not be the usual "expected …, got …"
+    /// (e.g. the panic that stopped the code under test).
+    pub headline: String,
 }
 
 impl Report {
@@ -43,6 +46,12 @@ impl Report {
         self
     }
 
+    /// Sets the first line, in place of "expected …, got …".
+    pub fn headline(mut self, headline: impl Into<String>) -> Self {
+        self.headline = headline.into();
+        self
+    }
+
     /// Panics with this report: the test fails with the whole explanation.
     #[track_caller]
     pub fn fail(self) -> ! {
@@ -54,10 +63,14 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The first line stands alone where there is room for one line only
         // (`cargo xtask test`), so it says the gist in a sentence.
-        let gist = format!("expected {}, got {}", self.expected, self.got);
-        let gist: String = match gist.char_indices().nth(HEADLINE) {
-            Some((cut, _)) => format!("{}…", &gist[..cut]),
-            None => gist,
+        let gist = if self.headline.is_empty() {
+            let gist = format!("expected {}, got {}", self.expected, self.got);
+            match gist.char_indices().nth(HEADLINE) {
+                Some((cut, _)) => format!("{}…", &gist[..cut]),
+                None => gist,
+            }
+        } else {
+            self.headline.clone()
         };
         writeln!(f, "{gist}")?;
         writeln!(f, "  sent:         {}", self.sent)?;

@@ -3,6 +3,7 @@
 //! (`cargo xtask run PROGRAM` for yours, `--solutions` for the reference).
 
 use clap::Parser;
+use netkit_tests::harness::measure;
 use netkit_tests::programs::Program;
 
 #[derive(Debug, Parser)]
@@ -23,5 +24,13 @@ fn main() -> anyhow::Result<()> {
         println!("{}", netkit_tests::KIT_NAME);
         return Ok(());
     }
-    Cli::parse().program.run()
+    let result = Cli::parse().program.run();
+    // For tests that check a program streams its data: its own high-water
+    // mark, which (unlike the parent's view through wait4) counts only what
+    // this program used after exec.
+    if std::env::var_os(measure::REPORT_PEAK).is_some() {
+        let kib = measure::peak_memory(std::process::id()) / 1024;
+        eprintln!("{}{kib} kB", measure::PEAK_LINE);
+    }
+    result
 }

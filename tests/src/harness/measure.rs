@@ -5,7 +5,7 @@
 use super::program::runner_path;
 use super::{STEP, TIMEOUT};
 use std::io::Read;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::Instant;
 
@@ -33,7 +33,7 @@ pub struct Measured {
     pub status: ExitStatus,
     pub stdout: String,
     pub stderr: String,
-    /// The most resident memory it ever used, in bytes (`ru_maxrss`).
+    /// The most resident memory it ever used, in bytes (its own `VmHWM`).
     pub peak_memory: u64,
 }
 
@@ -68,28 +68,35 @@ pub fn stderr_gist(stderr: &str) -> String {
     }
 }
 
+/// Set in a runner program's environment, it makes `netkit` print its own
+/// peak memory as its last line of stderr: `netkit: peak memory N kB`.
+pub const REPORT_PEAK: &str = "NETKIT_REPORT_PEAK_MEMORY";
+
+/// The line prefix of that report.
+pub const PEAK_LINE: &str = "netkit: peak memory ";
+
 /// Runs `netkit ARGS…` to its end, with stdin empty, in its own process
 /// group, and returns its status, output and peak memory. Killed (with its
 /// group) if it runs longer than [`TIMEOUT`]; the test then fails.
 ///
-/// The peak memory comes from `wait4`, which reaps the child and returns its
-/// resource usage in one step: read at any other moment, it could be missed
-/// (a short-lived program is gone before anyone looks at `/proc`).
+/// The peak memory is the program's own `VmHWM`, which it reports as it
+/// exits (see [`REPORT_PEAK`]). Not `ru_maxrss` from `wait4`: Linux carries
+/// the pre-`exec` high-water mark into it, and a child forked from this big,
+/// busy test process starts out with the test process's memory counted.
 #[track_caller]
-// Clippy cannot see that `wait4` below reaps the child.
-#[allow(clippy::zombie_processes)]
 pub fn run_measured(args: &[&str]) -> Measured {
     let runner = runner_path();
     let command_line = format!("netkit {}", args.join(" "));
     let mut child = Command::new(&runner)
         .args(args)
+        .env(REPORT_PEAK, "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
         .spawn()
         .unwrap_or_else(|e| panic!("starting {} failed: {e}", runner.display()));
-    let pid = child.id() as libc::pid_t;
+    let pid = child.id() as i32;
     let drain = |mut pipe: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
             let mut bytes = Vec::new();
@@ -102,33 +109,20 @@ pub fn run_measured(args: &[&str]) -> Measured {
 
     let deadline = Instant::now() + TIMEOUT;
     let mut timed_out = false;
-    let (status, usage) = loop {
-        let flags = if timed_out { 0 } else { libc::WNOHANG };
-        let mut status: libc::c_int = 0;
-        // SAFETY: an all-zero rusage is a valid value of this plain C struct.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        // SAFETY: wait4 writes only into the two pointers, which point to
-        // live locals of the right types; `pid` is our own child, which no
-        // one else waits for (std's `Child` only waits when asked).
-        let reaped = unsafe { libc::wait4(pid, &mut status, flags, &mut usage) };
-        if reaped == pid {
-            break (ExitStatus::from_raw(status), usage);
-        }
-        if reaped < 0 {
-            panic!(
-                "waiting for `{command_line}` failed: {}",
-                std::io::Error::last_os_error()
-            );
-        }
-        if Instant::now() >= deadline {
-            // Kill it with anything it started, then reap it (blocking).
-            let _ = nix::sys::signal::killpg(
-                nix::unistd::Pid::from_raw(pid),
-                nix::sys::signal::Signal::SIGKILL,
-            );
-            timed_out = true;
-        } else {
-            std::thread::park_timeout(STEP);
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => std::thread::park_timeout(STEP),
+            Ok(None) => {
+                // Kill it with anything it started, then reap it.
+                let _ = nix::sys::signal::killpg(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+                timed_out = true;
+                break child.wait().expect("reaping a killed child");
+            }
+            Err(e) => panic!("waiting for `{command_line}` failed: {e}"),
         }
     };
     // Anything it left behind in its group would keep the pipes open.
@@ -136,13 +130,14 @@ pub fn run_measured(args: &[&str]) -> Measured {
         nix::unistd::Pid::from_raw(pid),
         nix::sys::signal::Signal::SIGKILL,
     );
+    let stderr = stderr.join().unwrap_or_default();
+    let (stderr, peak_memory) = split_peak_report(&stderr);
     let finished = Measured {
         command_line,
         status,
         stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
-        // Linux counts ru_maxrss in KiB.
-        peak_memory: usage.ru_maxrss as u64 * 1024,
+        stderr,
+        peak_memory,
     };
     if timed_out {
         panic!(
@@ -153,5 +148,32 @@ pub fn run_measured(args: &[&str]) -> Measured {
             finished.stderr
         );
     }
+    if finished.peak_memory == 0 {
+        panic!(
+            "`{}` did not report its peak memory (a `{PEAK_LINE}N kB` line on stderr); stderr: {:?}",
+            finished.command_line, finished.stderr
+        );
+    }
     finished
+}
+
+/// Takes the runner's `netkit: peak memory N kB` line out of its stderr;
+/// returns the rest and the peak in bytes (0 when there was no such line).
+fn split_peak_report(stderr: &str) -> (String, u64) {
+    let mut peak = 0;
+    let mut rest = String::new();
+    for line in stderr.lines() {
+        match line
+            .strip_prefix(PEAK_LINE)
+            .and_then(|v| v.strip_suffix(" kB"))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            Some(kib) => peak = kib * 1024,
+            None => {
+                rest.push_str(line);
+                rest.push('\n');
+            }
+        }
+    }
+    (rest, peak)
 }

@@ -58,6 +58,10 @@ fn find_runner() -> PathBuf {
 /// How a program ended: what [`Program::finish`] returns.
 #[derive(Debug)]
 pub struct Finished {
+    /// `netkit ARGS…`, for failure messages.
+    pub command_line: String,
+    /// The program's process id (gone now).
+    pub pid: u32,
     pub status: ExitStatus,
     /// Every line it printed to stdout.
     pub stdout: Vec<String>,
@@ -244,6 +248,25 @@ impl Program {
         }
     }
 
+    /// Runs `netkit ARGS…` to its end with empty stdin, and fails the test,
+    /// with the program's own panic or error first, unless it exits with 0.
+    #[track_caller]
+    pub fn run_ok(args: &[&str]) -> Finished {
+        let finished = Program::start(args).finish();
+        if !finished.status.success() {
+            Report::sent(format!("`{}`", finished.command_line))
+                .expected("it to run to its end and exit with status 0")
+                .got(format!(
+                    "{}; stdout: {:?}; stderr: {}",
+                    finished.status, finished.stdout, finished.stderr
+                ))
+                .headline(super::stderr_gist(&finished.stderr))
+                .cause("the program calls your code: the first line is what it said")
+                .fail();
+        }
+        finished
+    }
+
     /// Waits (within [`TIMEOUT`]) until the program closes stdout and exits;
     /// returns its exit status, every stdout line, and its stderr.
     #[track_caller]
@@ -266,6 +289,8 @@ impl Program {
         }
         let status = self.wait_exit();
         Finished {
+            command_line: self.command_line.clone(),
+            pid: self.pid(),
             status,
             stdout: std::mem::take(&mut self.seen),
             stderr: self.stderr_text(),

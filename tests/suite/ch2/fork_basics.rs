@@ -396,17 +396,9 @@ fn output_is_neither_lost_nor_printed_twice() {
 
 #[test]
 fn program_prints_each_childs_pid_parent_and_exit_code() {
-    let program = Program::start(&["fork-basics", "--children", "3"]);
-    let parent = program.pid().to_string();
-    let command = program.command_line().to_string();
-    let finished = program.finish();
-    assert!(
-        finished.status.success(),
-        "`{command}` exited with {}; stdout {:?}; stderr: {}",
-        finished.status,
-        finished.stdout,
-        finished.stderr
-    );
+    let finished = Program::run_ok(&["fork-basics", "--children", "3"]);
+    let parent = finished.pid.to_string();
+    let command = &finished.command_line;
     for index in 0..3 {
         // `child 1: pid 4102, parent 4101, chore: sleep`
         let said = finished.stdout.iter().find_map(|line| {

@@ -8,6 +8,7 @@ mod chat_server;
 mod copy_dir;
 mod event;
 mod fork_basics;
+mod oracle;
 mod parallel_primes;
 mod prime_sum;
 mod process_queue;

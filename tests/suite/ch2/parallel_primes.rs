@@ -6,28 +6,10 @@
 //! and its load, so no test asserts a speed-up. The `parallel-primes` program
 //! shows the times.
 
+use super::oracle::sieve_sum;
 use netkit_tests::harness::{Program, Report, probe};
 use netkit_tests::kit::ch2::parallel_primes::{self as kit, ParallelError};
 use rstest::rstest;
-
-/// The sum of the primes below `limit` by the sieve of Eratosthenes: an
-/// answer that does not depend on the code under test.
-fn sieve_sum(limit: u64) -> u64 {
-    let n = limit as usize;
-    let mut composite = vec![false; n];
-    let mut sum = 0;
-    for i in 2..n {
-        if !composite[i] {
-            sum += i as u64;
-            let mut multiple = i * i;
-            while multiple < n {
-                composite[multiple] = true;
-                multiple += i;
-            }
-        }
-    }
-    sum
-}
 
 #[rstest]
 #[case::one_thread(100_000, 1)]
@@ -128,7 +110,7 @@ fn compare_refuses_zero_workers() {
 
 #[test]
 fn the_program_prints_a_table_with_one_answer_three_times() {
-    let program = Program::start(&[
+    let finished = Program::run_ok(&[
         "parallel-primes",
         "--limit",
         "10000",
@@ -137,14 +119,7 @@ fn the_program_prints_a_table_with_one_answer_three_times() {
         "--runs",
         "2",
     ]);
-    let command = program.command_line().to_string();
-    let finished = program.finish();
-    assert!(
-        finished.status.success(),
-        "`{command}` exited with {}; stderr: {}",
-        finished.status,
-        finished.stderr
-    );
+    let command = &finished.command_line;
     let labels: Vec<&str> = finished
         .stdout
         .iter()

@@ -265,16 +265,8 @@ fn an_orphan_is_adopted_and_reaped_by_its_new_parent() {
 
 #[test]
 fn program_reaps_every_child_in_both_styles_and_leaves_no_zombie() {
-    let program = Program::start(&["reaper", "--children", "4"]);
-    let command = program.command_line().to_string();
-    let finished = program.finish();
-    assert!(
-        finished.status.success(),
-        "`{command}` exited with {}; stdout {:?}; stderr: {}",
-        finished.status,
-        finished.stdout,
-        finished.stderr
-    );
+    let finished = Program::run_ok(&["reaper", "--children", "4"]);
+    let command = &finished.command_line;
     let reaped: Vec<&String> = finished
         .stdout
         .iter()

@@ -329,16 +329,8 @@ fn a_missing_file_is_an_error() {
 fn program_prints_both_halves_and_their_sizes() {
     let original = pattern(2 * CHUNK + 11);
     let scene = Scene::new(&original);
-    let program = Program::start(&["split-file", text(&scene.file), "--out", text(&scene.out)]);
-    let command = program.command_line().to_string();
-    let finished = program.finish();
-    assert!(
-        finished.status.success(),
-        "`{command}` exited with {}; stdout {:?}; stderr: {}",
-        finished.status,
-        finished.stdout,
-        finished.stderr
-    );
+    let finished = Program::run_ok(&["split-file", text(&scene.file), "--out", text(&scene.out)]);
+    let command = &finished.command_line;
     let middle = original.len() / 2;
     for (name, path, len) in [
         ("top", scene.top(), middle),

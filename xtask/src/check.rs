@@ -211,7 +211,7 @@ fn print_statuses(manifest: &Manifest, statuses: &[Status<'_>], detailed: bool) 
             String::new()
         };
         println!(
-            "  {mark} {:<14} {:<17} {:<14} {} points",
+            "  {mark} {:<15} {:<17} {:<14} {} points",
             exercise.id, word, count, exercise.points
         );
         if !detailed {

@@ -31,6 +31,7 @@ use suite::Kit;
 #[derive(Debug, Parser)]
 #[command(
     name = "cargo xtask",
+    bin_name = "cargo xtask",
     about = "The netkit command line: check your exercises, read hints, run servers, build the book.",
     after_help = "Start with `cargo xtask check chapter1`."
 )]

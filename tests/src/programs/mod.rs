@@ -113,5 +113,10 @@ pub fn announce(addr: SocketAddr) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The default address of the seed's servers.
-pub const SEED_ADDR: &str = "127.0.0.1:8888";
+/// The port of the seed's servers.
+pub const SEED_PORT: u16 = 8888;
+
+/// The default address of every server: the seed's port, on loopback.
+pub fn seed_addr() -> SocketAddr {
+    SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, SEED_PORT))
+}

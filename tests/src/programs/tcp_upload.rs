@@ -9,7 +9,7 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 pub struct ServerArgs {
     /// Address to bind (port 0 picks a free port).
-    #[arg(long, default_value = super::SEED_ADDR)]
+    #[arg(long, default_value_t = super::seed_addr())]
     pub addr: SocketAddr,
     /// The folder that uploaded files are saved into.
     #[arg(long)]

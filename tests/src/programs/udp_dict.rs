@@ -21,7 +21,7 @@ pub fn default_db() -> PathBuf {
 #[derive(Debug, clap::Args)]
 pub struct ServerArgs {
     /// Address to bind (port 0 picks a free port).
-    #[arg(long, default_value = super::SEED_ADDR)]
+    #[arg(long, default_value_t = super::seed_addr())]
     pub addr: SocketAddr,
     /// The SQLite dictionary; built from data/words.tsv when it does not exist.
     #[arg(long)]

@@ -70,6 +70,28 @@ impl TestRoom {
     }
 }
 
+impl TestRoom {
+    /// Lucy, Tom and Ann join, in that order, and each has received the
+    /// join notices of those after them: the next datagram each gets is new.
+    #[track_caller]
+    fn join_three(&self) -> [User; 3] {
+        let lucy = self.join("Lucy");
+        let tom = self.join("Tom");
+        let ann = self.join("Ann");
+        lucy.expect_next(
+            self,
+            "Lucy, Tom joined",
+            &joined("Tom"),
+            "Lucy hears of Tom",
+        );
+        for user in [&lucy, &tom] {
+            let cause = format!("{} hears of Ann", user.name);
+            user.expect_next(self, "Lucy, Tom, Ann joined", &joined("Ann"), &cause);
+        }
+        [lucy, tom, ann]
+    }
+}
+
 impl User {
     /// Sends one datagram to the room.
     fn send(&self, room: &TestRoom, datagram: &[u8]) {
@@ -516,27 +538,7 @@ fn serve_passes_a_message_of_the_longest_name_and_text() {
 #[test]
 fn serve_tells_the_others_when_someone_leaves_and_frees_the_name() {
     let room = start_room();
-    let lucy = room.join("Lucy");
-    let tom = room.join("Tom");
-    let ann = room.join("Ann");
-    lucy.expect_next(
-        &room,
-        "Lucy, Tom joined",
-        &joined("Tom"),
-        "Lucy hears of Tom",
-    );
-    lucy.expect_next(
-        &room,
-        "Lucy, Tom, Ann joined",
-        &joined("Ann"),
-        "Lucy hears of Ann",
-    );
-    tom.expect_next(
-        &room,
-        "Lucy, Tom, Ann joined",
-        &joined("Ann"),
-        "Tom hears of Ann",
-    );
+    let [lucy, tom, ann] = room.join_three();
 
     tom.send(&room, b"EXIT Tom");
     for user in [&lucy, &ann] {
@@ -572,27 +574,7 @@ fn serve_tells_the_others_when_someone_leaves_and_frees_the_name() {
 #[case::by_another_member(true)]
 fn serve_ignores_chat_and_exit_that_claim_someone_elses_name(#[case] by_a_member: bool) {
     let room = start_room();
-    let lucy = room.join("Lucy");
-    let tom = room.join("Tom");
-    let ann = room.join("Ann");
-    lucy.expect_next(
-        &room,
-        "Lucy, Tom joined",
-        &joined("Tom"),
-        "Lucy hears of Tom",
-    );
-    lucy.expect_next(
-        &room,
-        "Lucy, Tom, Ann joined",
-        &joined("Ann"),
-        "Lucy hears of Ann",
-    );
-    tom.expect_next(
-        &room,
-        "Lucy, Tom, Ann joined",
-        &joined("Ann"),
-        "Tom hears of Ann",
-    );
+    let [lucy, tom, ann] = room.join_three();
     let stranger = UdpPeer::new();
     let (spoofer, who) = if by_a_member {
         (&tom.peer, "Tom's address")

@@ -71,19 +71,27 @@ impl TestRoom {
 }
 
 impl TestRoom {
-    /// Lucy, Tom and Ann join, in that order, and each has received the
-    /// join notices of those after them: the next datagram each gets is new.
+    /// Lucy, then Tom join; Lucy has received Tom's join notice, so the
+    /// next datagram each gets is new.
     #[track_caller]
-    fn join_three(&self) -> [User; 3] {
+    fn join_two(&self) -> [User; 2] {
         let lucy = self.join("Lucy");
         let tom = self.join("Tom");
-        let ann = self.join("Ann");
         lucy.expect_next(
             self,
             "Lucy, Tom joined",
             &joined("Tom"),
             "Lucy hears of Tom",
         );
+        [lucy, tom]
+    }
+
+    /// Lucy, Tom and Ann join, in that order, and each has received the
+    /// join notices of those after them: the next datagram each gets is new.
+    #[track_caller]
+    fn join_three(&self) -> [User; 3] {
+        let [lucy, tom] = self.join_two();
+        let ann = self.join("Ann");
         for user in [&lucy, &tom] {
             let cause = format!("{} hears of Ann", user.name);
             user.expect_next(self, "Lucy, Tom, Ann joined", &joined("Ann"), &cause);
@@ -465,14 +473,7 @@ fn serve_answers_ok_again_to_a_repeated_login_but_refuses_a_second_name() {
 #[test]
 fn serve_passes_a_message_to_everyone_but_the_speaker() {
     let room = start_room();
-    let lucy = room.join("Lucy");
-    let tom = room.join("Tom");
-    lucy.expect_next(
-        &room,
-        "Lucy, then Tom joined",
-        &joined("Tom"),
-        "Lucy hears of Tom",
-    );
+    let [lucy, tom] = room.join_two();
 
     lucy.say(&room, "一起出去玩啊。");
     tom.expect_next(
@@ -691,14 +692,7 @@ fn serve_sends_announcements_to_every_member() {
     room.announcer
         .announce("nobody is here yet")
         .expect("announcing to an empty room is fine");
-    let lucy = room.join("Lucy");
-    let tom = room.join("Tom");
-    lucy.expect_next(
-        &room,
-        "Lucy, then Tom joined",
-        &joined("Tom"),
-        "Lucy hears of Tom",
-    );
+    let [lucy, tom] = room.join_two();
 
     room.announcer
         .announce("大家好，欢迎进入聊天室。")

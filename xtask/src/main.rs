@@ -9,6 +9,7 @@
 //! - [`run`]: `run`, the runner's programs and the book's demos.
 //! - [`selftest`]: `test`, the kit's own checks.
 //! - [`strays`]: catching processes the suite leaves behind.
+//! - [`scratch`]: scratch copies of the kit, built incrementally beside it.
 //! - [`book`]: building the book (student and teacher editions) and checking it.
 //!
 //! Adding a command is one new variant of [`Command`] and one arm in `main`.
@@ -18,6 +19,7 @@ mod check;
 mod hint;
 mod manifest;
 mod run;
+mod scratch;
 mod selftest;
 mod strays;
 mod suite;

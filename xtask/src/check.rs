@@ -157,6 +157,13 @@ pub fn list(root: &Path, manifest: &Manifest, kit: Kit) -> Result<()> {
         println!("(your code does not compile: `cargo xtask check all` shows the errors)");
     }
     print_statuses(manifest, &evaluation.statuses, false);
+    for chapter in manifest.chapters_coming() {
+        let coming = chapter.coming.as_deref().unwrap_or_default();
+        println!(
+            "\nchapter {} · {} · coming: {coming}",
+            chapter.number, chapter.title
+        );
+    }
     Ok(())
 }
 
@@ -260,9 +267,18 @@ fn print_message(message: &str) {
 
 fn print_pointers(exercise: &Exercise) {
     println!(
-        "      your file: exercises/{} · read: {} · hint: cargo xtask hint {}",
-        exercise.file,
-        exercise.page_path(),
-        exercise.id
+        "      your file: exercises/{} · hint: cargo xtask hint {}",
+        exercise.file, exercise.id
     );
+    println!("      {}", read_pointer(exercise));
+}
+
+/// Where to read about an exercise: its page as the book shows it, and the
+/// command that builds (and opens) it.
+pub fn read_pointer(exercise: &Exercise) -> String {
+    format!(
+        "read: {} (`cargo xtask book --open {}` builds and opens it)",
+        exercise.html_path(),
+        exercise.id
+    )
 }

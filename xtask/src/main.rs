@@ -2,7 +2,8 @@
 //!
 //! ## Layout
 //!
-//! - [`manifest`]: `kit.toml`, the chapters and exercises.
+//! - [`manifest`]: `kit.toml`, the chapters and exercises (the crate
+//!   `kit-manifest`, in xtask/manifest, which the book builder shares).
 //! - [`suite`]: building the suite with cargo and reading libtest's output.
 //! - [`check`]: `check` and `list`, where a student stands.
 //! - [`hint`]: `hint`, one hint at a time.
@@ -10,19 +11,24 @@
 //! - [`selftest`]: `test`, the kit's own checks.
 //! - [`strays`]: catching processes the suite leaves behind.
 //! - [`scratch`]: scratch copies of the kit, built incrementally beside it.
-//! - [`book`]: building the book (student and teacher editions) and checking it.
+//! - [`kit_book`]: `book`, which builds and runs the book builder `kit-book`
+//!   (book/builder) only when asked, so that no other command builds mdBook.
+//! - [`progress`]: cargo's progress shown while xtask builds.
 //!
 //! Adding a command is one new variant of [`Command`] and one arm in `main`.
 
-mod book;
 mod check;
 mod hint;
-mod manifest;
+mod kit_book;
+mod progress;
 mod run;
 mod scratch;
 mod selftest;
 mod strays;
 mod suite;
+
+/// kit.toml, as `crate::manifest` for every module of xtask.
+use kit_manifest as manifest;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -91,6 +97,9 @@ enum Command {
         /// Open the built book in a browser (or print its file:// address).
         #[arg(long)]
         open: bool,
+        /// An exercise (`udp-dict`) or a chapter (`chapter1`): point at its
+        /// page instead of the book's first page.
+        what: Option<String>,
     },
 }
 
@@ -140,23 +149,10 @@ fn run_command(command: Command) -> Result<bool> {
         )
         .map(|()| true),
         Command::Test => selftest::test(&root, &manifest),
-        Command::Book { teacher, open } => {
-            let (edition, folder) = if teacher {
-                (book::Edition::Teacher, "teacher")
-            } else {
-                (book::Edition::Student, "student")
-            };
-            let index = book::build(
-                &root,
-                &manifest,
-                edition,
-                &root.join("target/book").join(folder),
-            )?;
-            println!("The book is at file://{}", index.display());
-            if open {
-                book::open(&index);
-            }
-            Ok(true)
-        }
+        Command::Book {
+            teacher,
+            open,
+            what,
+        } => kit_book::book(&root, &manifest, teacher, open, what.as_deref()).map(|()| true),
     }
 }

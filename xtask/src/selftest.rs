@@ -14,8 +14,8 @@
 //! Every check prints `ok` or `FAIL` with the fix; the last line is
 //! `N passed, N failed`.
 
-use crate::book::{self, Edition};
-use crate::manifest::Manifest;
+use crate::kit_book;
+use crate::manifest::{self, Manifest};
 use crate::strays;
 use crate::suite::{self, Kit, Outcome, cargo};
 use anyhow::Result;
@@ -84,12 +84,16 @@ pub fn test(root: &Path, manifest: &Manifest) -> Result<bool> {
     agreement(root, manifest, &reference_tests, &mut tally)?;
 
     heading(4, "the book builds, student and teacher editions");
-    for (edition, folder) in [(Edition::Student, "student"), (Edition::Teacher, "teacher")] {
-        let out = root.join("target/book").join(folder);
-        match book::build(root, manifest, edition, &out) {
-            Ok(index) => tally.ok(format!("{folder} edition: {}", index.display())),
-            Err(e) => tally.fail(format!("{folder} edition: {e:#}")),
+    match kit_book::builder(root) {
+        Ok(builder) => {
+            for (teacher, folder) in [(false, "student"), (true, "teacher")] {
+                match kit_book::edition(&builder, root, teacher)? {
+                    Ok(said) => tally.ok(format!("{folder} edition: {said}")),
+                    Err(error) => tally.fail(format!("{folder} edition: {error}")),
+                }
+            }
         }
+        Err(e) => tally.fail(format!("{e:#}")),
     }
 
     heading(5, "programs, listings, and the kit's own unit tests");
@@ -261,20 +265,18 @@ fn public_items(text: &str) -> Vec<String> {
 fn agreement(root: &Path, manifest: &Manifest, tests: &[String], tally: &mut Tally) -> Result<()> {
     let summary = std::fs::read_to_string(root.join("book/src/SUMMARY.md")).unwrap_or_default();
     let linked = |page: &str| summary.contains(&format!("({page})"));
-    for chapter in &manifest.chapters {
-        let page = root.join("book/src").join(&chapter.page);
+    for chapter in manifest.chapters_here() {
+        let page = chapter.page.as_deref().unwrap_or_default();
         tally.check(
-            page.is_file() && linked(&chapter.page),
+            root.join("book/src").join(page).is_file() && linked(page),
+            format!("{}: page {page} exists and is in SUMMARY.md", chapter.id),
             format!(
-                "{}: page {} exists and is in SUMMARY.md",
-                chapter.id, chapter.page
-            ),
-            format!(
-                "{}: page book/src/{} must exist and be linked from book/src/SUMMARY.md",
-                chapter.id, chapter.page
+                "{}: page book/src/{page} must exist and be linked from book/src/SUMMARY.md",
+                chapter.id
             ),
         );
     }
+    chapters_to_come(root, manifest, &summary, tally);
     for exercise in &manifest.exercises {
         let id = &exercise.id;
         let mut problems = Vec::new();
@@ -395,6 +397,86 @@ fn agreement(root: &Path, manifest: &Manifest, tests: &[String], tally: &mut Tal
     Ok(())
 }
 
+/// Check 3, the chapters: the README, the preface and the book's contents
+/// say which chapters the kit has and which are to come, as kit.toml does.
+fn chapters_to_come(root: &Path, manifest: &Manifest, summary: &str, tally: &mut Tally) {
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap_or_default();
+    let preface = std::fs::read_to_string(root.join("book/src/preface.md")).unwrap_or_default();
+    let here: Vec<String> = manifest
+        .chapters_here()
+        .map(|c| c.number.to_string())
+        .collect();
+    let list = manifest::and_list(&here);
+    let (readme_says, preface_says) = match here.len() {
+        1 => (
+            format!("Chapter {list} is here now"),
+            format!("holds chapter {list}"),
+        ),
+        _ => (
+            format!("Chapters {list} are here now"),
+            format!("holds chapters {list}"),
+        ),
+    };
+    let glance = |number: u32| readme.contains(&format!("## Chapter {number} at a glance"));
+    let mut problems = Vec::new();
+    if !readme.contains(&readme_says) {
+        problems.push(format!("README.md must say \"{readme_says}\""));
+    }
+    if !preface.contains(&preface_says) {
+        problems.push(format!(
+            "book/src/preface.md must say \"This edition {preface_says}\""
+        ));
+    }
+    for chapter in manifest.chapters_here() {
+        if !glance(chapter.number) {
+            problems.push(format!(
+                "README.md has no \"## Chapter {} at a glance\", the table of its exercises",
+                chapter.number
+            ));
+        }
+    }
+    let mut coming = Vec::new();
+    for chapter in manifest.chapters_coming() {
+        let (number, title) = (chapter.number, &chapter.title);
+        coming.push(chapter.id.as_str());
+        if !readme
+            .to_lowercase()
+            .contains(&format!("{number} {}", title.to_lowercase()))
+        {
+            problems.push(format!(
+                "README.md must name chapter {number} to come as \"{number} {title}\" \
+                 (kit.toml's title)"
+            ));
+        }
+        if glance(number) {
+            problems.push(format!(
+                "README.md has \"## Chapter {number} at a glance\", but kit.toml marks \
+                 chapter {number} as coming"
+            ));
+        }
+        if !summary.contains(&format!("[{title}]()")) {
+            problems.push(format!(
+                "book/src/SUMMARY.md must list chapter {number} to come as a draft: \
+                 `- [{title}]()`"
+            ));
+        }
+    }
+    let coming = match coming.as_slice() {
+        [] => "none to come".to_string(),
+        ids => format!("{} to come", manifest::and_list(ids)),
+    };
+    if problems.is_empty() {
+        tally.ok(format!(
+            "chapters: {list} here, {coming}; README, preface and SUMMARY.md agree"
+        ));
+    } else {
+        tally.fail(format!(
+            "chapters: kit.toml has {list} here, {coming}, but:\n{}",
+            problems.join("\n")
+        ));
+    }
+}
+
 fn collect_mods(base: &Path, dir: &Path, found: &mut BTreeSet<String>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -435,8 +517,12 @@ fn programs(root: &Path, manifest: &Manifest, tally: &mut Tally) -> Result<()> {
             &["test", "-p", "listings"][..],
         ),
         (
-            "xtask's own unit tests (cargo test -p xtask)",
-            &["test", "-p", "xtask"][..],
+            "xtask's own unit tests (cargo test -p xtask -p kit-manifest)",
+            &["test", "-p", "xtask", "-p", "kit-manifest"][..],
+        ),
+        (
+            "the book builder's unit tests (cargo test -p kit-book)",
+            &["test", "-p", "kit-book"][..],
         ),
         (
             "the harness's own unit tests (cargo test -p netkit-tests --lib)",

@@ -6,6 +6,7 @@
 //! executable is run directly, which is faster than a second cargo call and
 //! lets us run one test alone (`--exact NAME`), as a grader does.
 
+use crate::progress;
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -94,15 +95,16 @@ impl Build {
 /// A compile error is not an `Err`: it comes back in [`Build::diagnostics`],
 /// because `check` must show it. `Err` means cargo itself could not run.
 pub fn build(root: &Path, kit: Kit) -> Result<Build> {
-    let output = cargo()
+    let mut command = cargo();
+    command
         .current_dir(root)
         .args(["test", "--no-run", "-p", "netkit-tests", "--test", "suite"])
         .args(kit.feature_args())
         .args(["--message-format", "json-diagnostic-rendered-ansi"])
         .env("CARGO_TERM_COLOR", "never")
-        .stdin(Stdio::null())
-        .output()
-        .context("running cargo (is it on PATH?)")?;
+        .stdin(Stdio::null());
+    // cargo's progress goes to the terminal as it comes; its JSON is read below.
+    let output = progress::output(&mut command, "the suite")?;
     let mut build = Build {
         executable: None,
         diagnostics: Vec::new(),

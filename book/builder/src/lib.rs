@@ -34,9 +34,9 @@ mod includes;
 mod logs;
 mod offline;
 
-use crate::manifest::Manifest;
 use anyhow::{Context, Result, bail};
 use checks::{PageContext, Problem};
+use kit_manifest::Manifest;
 use mdbook_driver::MDBook;
 use mdbook_driver::book::{Book, BookItem};
 use mdbook_driver::builtin_preprocessors::{IndexPreprocessor, LinkPreprocessor};
@@ -136,10 +136,6 @@ pub fn build(root: &Path, manifest: &Manifest, edition: Edition, out: &Path) -> 
 /// Meant for the whole kit: in a student's copy (no `solutions/`), the
 /// teacher's edition's includes do not resolve; [`build`] of the student's
 /// edition checks only what that edition shows.
-#[allow(
-    dead_code,
-    reason = "for `cargo xtask test`, to report every problem before building"
-)]
 pub fn check_sources(root: &Path, manifest: &Manifest) -> Result<Vec<String>> {
     let hints = hints_table(manifest);
     let mut lines: Vec<String> = Vec::new();
@@ -338,7 +334,7 @@ impl Preprocessor for EditionPreprocessor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::{Chapter, Exercise};
+    use kit_manifest::{Chapter, Exercise};
 
     /// A kit with a two-page book; `page` is the exercise page's text.
     fn kit(page: &str) -> (tempfile::TempDir, Manifest) {
@@ -369,7 +365,8 @@ mod tests {
                 id: "chapter1".into(),
                 number: 1,
                 title: "One".into(),
-                page: "ch1/ex.md".into(),
+                page: Some("ch1/ex.md".into()),
+                coming: None,
             }],
             exercises: vec![Exercise {
                 id: "demo".into(),

@@ -270,14 +270,14 @@ fn print_pointers(exercise: &Exercise) {
         "      your file: exercises/{} · hint: cargo xtask hint {}",
         exercise.file, exercise.id
     );
-    println!("      {}", read_pointer(exercise));
+    println!("      read: {}", read_pointer(exercise));
 }
 
 /// Where to read about an exercise: its page as the book shows it, and the
 /// command that builds (and opens) it.
 pub fn read_pointer(exercise: &Exercise) -> String {
     format!(
-        "read: {} (`cargo xtask book --open {}` builds and opens it)",
+        "{} (`cargo xtask book --open {}` builds and opens it)",
         exercise.html_path(),
         exercise.id
     )

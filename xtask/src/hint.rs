@@ -31,7 +31,7 @@ pub fn hint(manifest: &Manifest, id: &str, n: Option<usize>, all: bool) -> Resul
     match n.unwrap_or(1) {
         i if !all && i < count => println!("Still stuck? `cargo xtask hint {id} {}`", i + 1),
         _ => println!(
-            "That was the last hint. The page explains the idea; {}",
+            "That was the last hint. The page explains the idea: {}",
             crate::check::read_pointer(exercise)
         ),
     }

@@ -76,11 +76,21 @@ enum Command {
         all: bool,
     },
     /// Run a server, client or demo: `cargo xtask run udp-dict-server --addr 127.0.0.1:0`.
-    #[command(trailing_var_arg = true)]
+    #[command(
+        trailing_var_arg = true,
+        after_help = "A program that fails prints one line, `error: what failed: why`, and exits \
+                      with status 1, whatever RUST_BACKTRACE your shell has. For the error's \
+                      causes line by line and where it was made, add --backtrace (or set \
+                      NETKIT_BACKTRACE=1 and RUST_BACKTRACE=1). A panic (a bug, or a todo!() \
+                      not yet written) is printed as Rust always prints it."
+    )]
     Run {
         /// Run the reference solution's program instead of yours.
         #[arg(long)]
         solutions: bool,
+        /// On an error, show its causes and a backtrace (panics get one too).
+        #[arg(long)]
+        backtrace: bool,
         /// The program; without one, the list of programs.
         program: Option<String>,
         /// Its arguments.
@@ -138,12 +148,14 @@ fn run_command(command: Command) -> Result<bool> {
         } => hint::hint(&manifest, &exercise, number, all).map(|()| true),
         Command::Run {
             solutions,
+            backtrace,
             program,
             args,
         } => run::run(
             &root,
             &manifest,
             Kit::from_flag(solutions),
+            backtrace,
             program.as_deref(),
             &args,
         )

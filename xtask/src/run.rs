@@ -32,17 +32,28 @@ pub fn programs(root: &Path, manifest: &Manifest) -> (Vec<String>, Vec<String>) 
 }
 
 /// Replaces this process with `cargo run … PROGRAM ARGS`, so that stdin,
-/// stdout and Ctrl-C reach the program directly.
+/// stdout and Ctrl-C reach the program directly. A program's error is one
+/// line on stderr unless `backtrace` (see `cargo xtask run --help`).
 pub fn run(
     root: &Path,
     manifest: &Manifest,
     kit: Kit,
+    backtrace: bool,
     program: Option<&str>,
     args: &[String],
 ) -> Result<()> {
     let (runner, listings) = programs(root, manifest);
     let mut command = cargo();
     command.current_dir(std::env::current_dir()?);
+    if backtrace {
+        command
+            .env("NETKIT_BACKTRACE", "1")
+            .env("RUST_BACKTRACE", "1");
+    } else {
+        // An error's backtrace is never shown then: do not capture one
+        // (anyhow would, for every error, under the shell's RUST_BACKTRACE=1).
+        command.env("RUST_LIB_BACKTRACE", "0");
+    }
     match program {
         Some(p) if runner.iter().any(|r| r == p) => {
             command

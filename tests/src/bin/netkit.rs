@@ -4,7 +4,8 @@
 
 use clap::Parser;
 use netkit_tests::harness::measure;
-use netkit_tests::programs::Program;
+use netkit_tests::programs::{Program, failure};
+use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -17,12 +18,12 @@ struct Cli {
     program: Program,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     // The harness asks which implementation this build runs, so that a test
     // never talks to a runner left behind by a build of the other one.
     if std::env::var_os(netkit_tests::harness::program::WHICH_KIT).is_some() {
         println!("{}", netkit_tests::KIT_NAME);
-        return Ok(());
+        return ExitCode::SUCCESS;
     }
     let result = Cli::parse().program.run();
     // For tests that check a program streams its data: its own high-water
@@ -32,5 +33,13 @@ fn main() -> anyhow::Result<()> {
         let kib = measure::peak_memory(std::process::id()) / 1024;
         eprintln!("{}{kib} kB", measure::PEAK_LINE);
     }
-    result
+    // Not `main() -> Result`: that prints the error's Debug form, with a
+    // backtrace whenever the user's shell has RUST_BACKTRACE=1.
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{}", failure::report(&error, failure::long_asked()));
+            ExitCode::FAILURE
+        }
+    }
 }

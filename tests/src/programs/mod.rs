@@ -18,6 +18,9 @@
 //!
 //! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
 //! single-threaded process: the suite's way to call code that forks.
+//! [`failure`] says how every program reports an error: in one line.
+
+pub mod failure;
 
 pub mod alternate;
 pub mod bank_transfer;

@@ -5,11 +5,12 @@
 //!    fails, each one run on its own and quickly (a test that passes on a
 //!    stub asserts nothing; one that is slow to fail waits out a timeout
 //!    instead of noticing the stub's panic).
-//! 3. kit.toml, exercises/, solutions/, the suite and the book agree.
-//! 4. The book builds, student and teacher editions, every include resolved
-//!    and nothing loaded from outside.
+//! 3. kit.toml, exercises/, solutions/, the suite and the book agree; so do
+//!    the README and the book on which chapters are here and which to come.
+//! 4. The book builds (by the book builder, `kit-book`), student and teacher
+//!    editions, every include resolved and nothing loaded from outside.
 //! 5. The runner's programs start, the book's listings work, and the kit's
-//!    own unit tests (xtask, the harness) pass.
+//!    own unit tests (xtask, kit-manifest, kit-book, the harness) pass.
 //!
 //! Every check prints `ok` or `FAIL` with the fix; the last line is
 //! `N passed, N failed`.
@@ -549,4 +550,76 @@ fn programs(root: &Path, manifest: &Manifest, tally: &mut Tally) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::Chapter;
+
+    fn chapter(number: u32, title: &str, coming: Option<&str>) -> Chapter {
+        Chapter {
+            id: format!("chapter{number}"),
+            number,
+            title: title.into(),
+            page: coming.is_none().then(|| format!("ch{number}/index.md")),
+            coming: coming.map(str::to_string),
+        }
+    }
+
+    /// Runs the chapters' agreement check on a kit with this README.
+    fn agreement_with(readme: &str) -> Tally {
+        let kit = tempfile::tempdir().expect("a temp folder for the kit");
+        let root = kit.path();
+        std::fs::create_dir_all(root.join("book/src")).expect("book/src");
+        std::fs::write(root.join("README.md"), readme).expect("README.md");
+        std::fs::write(
+            root.join("book/src/preface.md"),
+            "This edition holds chapters 1 and 2; the others follow.\n",
+        )
+        .expect("preface.md");
+        let manifest = Manifest {
+            chapters: vec![
+                chapter(1, "Sockets", None),
+                chapter(2, "Processes and threads", None),
+                chapter(
+                    3,
+                    "Network concurrency models and IO",
+                    Some("select, epoll"),
+                ),
+            ],
+            exercises: Vec::new(),
+        };
+        let summary = "- [Sockets](ch1/index.md)\n- [Network concurrency models and IO]()\n";
+        let mut tally = Tally::default();
+        chapters_to_come(root, &manifest, summary, &mut tally);
+        tally
+    }
+
+    #[test]
+    fn the_readme_and_the_book_agree_with_kit_toml_on_the_chapters_to_come() {
+        let agreeing = "1 sockets, 2 processes and threads, 3 network concurrency models \
+            and IO. **Chapters 1 and 2 are here now; the others follow.**\n\
+            ## Chapter 1 at a glance\n## Chapter 2 at a glance\n";
+        let tally = agreement_with(agreeing);
+        assert_eq!(
+            (tally.passed, tally.failed),
+            (1, 0),
+            "a README that names chapter 3 as to come, and tables for 1 and 2, agrees"
+        );
+        let with_a_table_for_3 = format!("{agreeing}## Chapter 3 at a glance\n");
+        let tally = agreement_with(&with_a_table_for_3);
+        assert_eq!(
+            (tally.passed, tally.failed),
+            (0, 1),
+            "a README with a table for a chapter to come disagrees with kit.toml"
+        );
+        let saying_all_three_are_here = agreeing.replace("1 and 2 are", "1, 2 and 3 are");
+        let tally = agreement_with(&saying_all_three_are_here);
+        assert_eq!(
+            (tally.passed, tally.failed),
+            (0, 1),
+            "a README that says chapter 3 is here disagrees with kit.toml"
+        );
+    }
 }

@@ -8,6 +8,8 @@
 //! - [`hint`]: `hint`, one hint at a time.
 //! - [`run`]: `run`, the runner's programs and the book's demos.
 //! - [`selftest`]: `test`, the kit's own checks.
+//! - [`mutants`]: `mutants`, and the check that the suite catches wrong code.
+//! - [`patch`]: unified diffs (the mutants), applied in memory.
 //! - [`strays`]: catching processes the suite leaves behind.
 //! - [`scratch`]: scratch copies of the kit, built incrementally beside it.
 //! - [`book`]: building the book (student and teacher editions) and checking it.
@@ -18,6 +20,8 @@ mod book;
 mod check;
 mod hint;
 mod manifest;
+mod mutants;
+mod patch;
 mod run;
 mod scratch;
 mod selftest;
@@ -81,8 +85,14 @@ enum Command {
         #[arg(allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// The kit's own checks: reference passes, stubs fail, files agree, book builds.
+    /// The kit's own checks: reference passes, stubs fail, files agree, book builds, mutants are caught.
     Test,
+    /// Apply each known-wrong reference in mutants/ and check that the suite catches it, fast.
+    Mutants {
+        /// `all`, a chapter (`chapter1`) or an exercise (`udp-dict`).
+        #[arg(default_value = "all")]
+        what: String,
+    },
     /// Build the book (to target/book/student or target/book/teacher).
     Book {
         /// The teacher's edition, with the reference solutions.
@@ -140,6 +150,7 @@ fn run_command(command: Command) -> Result<bool> {
         )
         .map(|()| true),
         Command::Test => selftest::test(&root, &manifest),
+        Command::Mutants { what } => mutants::command(&root, &manifest, &what),
         Command::Book { teacher, open } => {
             let (edition, folder) = if teacher {
                 (book::Edition::Teacher, "teacher")

@@ -44,7 +44,7 @@ impl Measured {
 
 /// A program's stderr on one line, for the first line of a failure message:
 /// a panic's own message first (`not yet implemented: …`), no backtrace.
-/// Takes stderr as printed, or quoted as [`Program`](super::Program) quotes it.
+/// Takes stderr as printed, or quoted as [`Program`] quotes it.
 pub fn stderr_gist(stderr: &str) -> String {
     let lines: Vec<&str> = stderr
         .lines()

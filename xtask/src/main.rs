@@ -9,6 +9,8 @@
 //! - [`hint`]: `hint`, one hint at a time.
 //! - [`run`]: `run`, the runner's programs and the book's demos.
 //! - [`selftest`]: `test`, the kit's own checks.
+//! - [`mutants`]: `mutants`, and the check that the suite catches wrong code.
+//! - [`patch`]: unified diffs (the mutants), applied in memory.
 //! - [`strays`]: catching processes the suite leaves behind.
 //! - [`scratch`]: scratch copies of the kit, built incrementally beside it.
 //! - [`kit_book`]: `book`, which builds and runs the book builder `kit-book`
@@ -20,6 +22,8 @@
 mod check;
 mod hint;
 mod kit_book;
+mod mutants;
+mod patch;
 mod progress;
 mod run;
 mod scratch;
@@ -97,8 +101,14 @@ enum Command {
         #[arg(allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// The kit's own checks: reference passes, stubs fail, files agree, book builds.
+    /// The kit's own checks: reference passes, stubs fail, files agree, book builds, mutants are caught.
     Test,
+    /// Apply each known-wrong reference in mutants/ and check that the suite catches it, fast.
+    Mutants {
+        /// `all`, a chapter (`chapter1`) or an exercise (`udp-dict`).
+        #[arg(default_value = "all")]
+        what: String,
+    },
     /// Build the book (to target/book/student or target/book/teacher).
     Book {
         /// The teacher's edition, with the reference solutions.
@@ -161,6 +171,7 @@ fn run_command(command: Command) -> Result<bool> {
         )
         .map(|()| true),
         Command::Test => selftest::test(&root, &manifest),
+        Command::Mutants { what } => mutants::command(&root, &manifest, &what),
         Command::Book {
             teacher,
             open,

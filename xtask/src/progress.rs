@@ -23,7 +23,11 @@ pub fn output(command: &mut Command, what: &str) -> Result<Output> {
         // cargo draws its bar only on a terminal; ours is one, its pipe is not.
         command
             .env("CARGO_TERM_PROGRESS_WHEN", "always")
-            .env("CARGO_TERM_PROGRESS_WIDTH", terminal_width().to_string());
+            // One column short: a bar that fills the last column wraps.
+            .env(
+                "CARGO_TERM_PROGRESS_WIDTH",
+                (terminal_width() - 1).to_string(),
+            );
     }
     let mut child = command
         .stdout(Stdio::piped())
@@ -158,13 +162,13 @@ fn compiles_a_dependency(status: &str) -> bool {
     status.starts_with("Compiling ") && !status.trim_end().ends_with(')')
 }
 
-/// Our terminal's width in columns (80 if it cannot be told).
+/// Our terminal's width in columns (80 if it cannot be told; at least 20).
 fn terminal_width() -> u16 {
     // SAFETY: TIOCGWINSZ fills the `winsize` we pass and reads nothing else.
     let mut size: libc::winsize = unsafe { std::mem::zeroed() };
     let ok = unsafe { libc::ioctl(libc::STDERR_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
     if ok && size.ws_col > 0 {
-        size.ws_col
+        size.ws_col.max(20)
     } else {
         80
     }

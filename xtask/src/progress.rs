@@ -5,8 +5,11 @@
 //! [`output`] runs a cargo build with its stdout captured (the JSON messages
 //! xtask reads) and its stderr passed on to ours as it comes: one line that
 //! says what is building the first time a dependency compiles, then cargo's
-//! own `Compiling …` lines and, on a terminal, its progress bar. The lines
-//! that say nothing to a student (`Finished …`, `Executable …`) are dropped.
+//! own `Compiling …` lines of the dependencies and, on a terminal, its
+//! progress bar (erased when done). The lines that say nothing new are
+//! dropped: `Finished …`, `Executable …`, and `Compiling` of the kit's own
+//! crates, which every check after an edit rebuilds in seconds (and `mutants`
+//! in each round).
 
 use anyhow::{Context, Result};
 use std::io::{IsTerminal, Read, Write};
@@ -36,7 +39,7 @@ pub fn output(command: &mut Command, what: &str) -> Result<Output> {
         .context("running cargo (is it on PATH?)")?;
     let stderr = child.stderr.take().context("cargo's stderr")?;
     let what = what.to_string();
-    let relay = std::thread::spawn(move || relay(stderr, &what, terminal));
+    let relay = std::thread::spawn(move || relay(stderr, std::io::stderr(), &what, terminal));
     let mut stdout = Vec::new();
     if let Some(mut out) = child.stdout.take() {
         out.read_to_end(&mut stdout)
@@ -51,9 +54,11 @@ pub fn output(command: &mut Command, what: &str) -> Result<Output> {
     })
 }
 
-/// Passes cargo's stderr on to ours until it closes; returns its lines.
-fn relay(mut from: impl Read, what: &str, terminal: bool) -> Vec<u8> {
+/// Passes cargo's stderr (`from`) on to `to` until it closes, as the
+/// module's doc says; returns every line of it, without the progress bar.
+fn relay(mut from: impl Read, to: impl Write, what: &str, terminal: bool) -> Vec<u8> {
     let mut shown = Shown {
+        to,
         what,
         terminal,
         announced: false,
@@ -89,12 +94,14 @@ fn relay(mut from: impl Read, what: &str, terminal: bool) -> Vec<u8> {
         shown.line(&pending);
         kept.extend_from_slice(&pending);
     }
-    shown.clear_bar();
+    shown.erase_bar();
     kept
 }
 
-/// What has been shown on our stderr so far.
-struct Shown<'a> {
+/// What has been shown so far. Writing is best effort: a closed stderr must
+/// not stop the build.
+struct Shown<'a, W: Write> {
+    to: W,
     what: &'a str,
     terminal: bool,
     /// Whether the line saying what is building has been shown.
@@ -103,30 +110,30 @@ struct Shown<'a> {
     bar_drawn: bool,
 }
 
-impl Shown<'_> {
+impl<W: Write> Shown<'_, W> {
     /// One line of cargo's (ending in `\n`).
     fn line(&mut self, line: &[u8]) {
         let text = String::from_utf8_lossy(line);
         let status = text.trim_start();
-        if ["Finished ", "Executable ", "Running "]
+        let dependency = compiles_a_dependency(status);
+        let quiet = ["Finished ", "Executable ", "Running ", "Compiling "]
             .iter()
-            .any(|s| status.starts_with(s))
-        {
+            .any(|s| status.starts_with(s));
+        if quiet && !dependency {
             return;
         }
-        let mut err = std::io::stderr().lock();
-        self.erase_bar(&mut err);
-        if !self.announced && compiles_a_dependency(status) {
+        self.erase_bar();
+        if !self.announced && dependency {
             self.announced = true;
             let _ = writeln!(
-                err,
+                self.to,
                 "Building {} and its dependencies: the first build takes about a minute, \
                  later ones a few seconds.",
                 self.what
             );
         }
-        let _ = err.write_all(line);
-        let _ = err.flush();
+        let _ = self.to.write_all(line);
+        let _ = self.to.flush();
     }
 
     /// One frame of cargo's progress bar (ending in `\r`), on a terminal only.
@@ -134,23 +141,17 @@ impl Shown<'_> {
         if !self.terminal {
             return;
         }
-        let mut err = std::io::stderr().lock();
-        let _ = err.write_all(frame);
-        let _ = err.flush();
+        let _ = self.to.write_all(frame);
+        let _ = self.to.flush();
         self.bar_drawn = true;
     }
 
-    fn clear_bar(&mut self) {
-        let mut err = std::io::stderr().lock();
-        self.erase_bar(&mut err);
-        let _ = err.flush();
-    }
-
     /// cargo erases its bar only when it writes to a terminal itself; it
-    /// writes to our pipe, so we erase it before the next line.
-    fn erase_bar(&mut self, err: &mut impl Write) {
+    /// writes to our pipe, so we erase it before the next line, and at the end.
+    fn erase_bar(&mut self) {
         if self.bar_drawn {
-            let _ = err.write_all(b"\r\x1b[K");
+            let _ = self.to.write_all(b"\r\x1b[K");
+            let _ = self.to.flush();
             self.bar_drawn = false;
         }
     }
@@ -194,14 +195,36 @@ mod tests {
         );
     }
 
+    /// cargo's stderr in a first build: a dependency, the bar, a crate of
+    /// the kit, the closing line, and a last line without `\n`.
+    const CARGO: &[u8] = b"   Compiling a v1.0.0\n    Building [=> ] 1/2: a\r   Compiling b v0.1.0 (/k/b)\n    Finished `dev` profile\nwarning: x";
+
     #[test]
     fn keeps_every_line_but_no_progress_bar() {
-        let cargo = b"   Compiling a v1.0.0\n    Building [=> ] 1/2: a\r   Compiling b v0.1.0 (/k/b)\n    Finished `dev` profile\nwarning: x";
-        let kept = relay(&cargo[..], "the suite", false);
+        let kept = relay(CARGO, Vec::new(), "the suite", false);
         assert_eq!(
             String::from_utf8_lossy(&kept),
             "   Compiling a v1.0.0\n   Compiling b v0.1.0 (/k/b)\n    Finished `dev` profile\nwarning: x\n",
             "the kept stderr is cargo's lines, a last line without `\\n` included, and no bar"
+        );
+    }
+
+    #[test]
+    fn shows_what_builds_and_the_dependencies_not_the_kits_own_crates() {
+        let mut shown = Vec::new();
+        relay(CARGO, &mut shown, "the suite", false);
+        assert_eq!(
+            String::from_utf8_lossy(&shown),
+            "Building the suite and its dependencies: the first build takes about a minute, \
+             later ones a few seconds.\n   Compiling a v1.0.0\nwarning: x\n",
+            "not on a terminal: the announcement, dependencies and warnings, no bar"
+        );
+        let mut shown = Vec::new();
+        relay(CARGO, &mut shown, "the suite", true);
+        let shown = String::from_utf8_lossy(&shown);
+        assert!(
+            shown.contains("    Building [=> ] 1/2: a\r\r\x1b[Kwarning: x\n"),
+            "on a terminal: the bar, erased before the next line; got {shown:?}"
         );
     }
 }

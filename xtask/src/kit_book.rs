@@ -90,12 +90,17 @@ fn page_of(manifest: &Manifest, what: &str) -> Result<String> {
 }
 
 /// One edition, built and checked by `kit-book` for `cargo xtask test`:
-/// `Ok` with what it printed (where the book is), or `Err` with its error.
+/// `Ok` with where the book is (`file://…/index.html`), or `Err` with its error.
 pub fn edition(executable: &Path, root: &Path, teacher: bool) -> Result<Result<String, String>> {
     let output = kit_book(executable, root, teacher)
         .stdin(Stdio::null())
         .output()?;
-    let stdout = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = stdout.trim();
+    let stdout = stdout
+        .strip_prefix("The book is at ")
+        .unwrap_or(stdout)
+        .to_string();
     let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
     Ok(if output.status.success() {
         Ok(stdout)

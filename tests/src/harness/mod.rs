@@ -17,6 +17,8 @@
 //! - [`net`]: [`UdpPeer`] and [`TcpPeer`], the test's side of a conversation.
 //! - [`probe`](mod@probe): [`probe()`], code that forks, run in a fresh process
 //!   (`netkit probe …`) and judged by what it prints.
+//! - [`deadlock`]: [`DeadlockWatch`], which sees a probe and its children all
+//!   waiting on each other at once, from `/proc` (no timeout, no threshold).
 //! - [`watchdog`](mod@watchdog): [`watchdog()`], for code that may deadlock.
 //! - [`task`]: [`Task`], a call to the code under test on its own thread while
 //!   the test plays the other side (a client under test, a server played).
@@ -35,6 +37,7 @@
 
 pub mod bytes;
 pub mod console;
+pub mod deadlock;
 pub mod liveness;
 pub mod measure;
 pub mod net;
@@ -50,6 +53,7 @@ pub mod watchdog;
 
 pub use bytes::{from_hex, hex};
 pub use console::{Keyboard, Screen, ScreenWriter, Typed, keyboard, screen};
+pub use deadlock::{Blocked, DeadlockWatch};
 pub use liveness::{Liveness, wait_for};
 pub use measure::{Measured, peak_memory, run_measured, stderr_gist};
 pub use net::{TcpPeer, UdpPeer, loopback_listener, loopback_udp};

@@ -1,7 +1,9 @@
 //! Running a probe: code that forks, in a fresh process (see `crate::probes`).
 
-use super::Program;
+use super::deadlock::DeadlockWatch;
+use super::{Program, Report, STEP};
 use std::process::ExitStatus;
+use std::sync::mpsc::{self, RecvTimeoutError};
 
 /// What a probe printed, and how it ended.
 #[derive(Debug)]
@@ -13,6 +15,9 @@ pub struct ProbeRun {
     pub lines: Vec<String>,
     /// Its stderr, quoted (`  | ` before each line).
     pub stderr: String,
+    /// Set when the probe and its children were all found waiting on each
+    /// other (see [`DeadlockWatch`]), and so were killed: who waited for what.
+    pub deadlock: Option<String>,
 }
 
 impl ProbeRun {
@@ -43,9 +48,35 @@ impl ProbeRun {
 /// Runs `netkit probe NAME ARGS…` to its end (within the harness timeout)
 /// and returns what it printed; fails the test, with the probe's stderr (a
 /// stub's `todo!()` message, say), if it exits unsuccessfully.
+///
+/// A probe that deadlocks (it and its children all asleep, each waiting on
+/// another) fails the test at once, saying who waited for what; the probe's
+/// `note …` lines, which say what a hang there means, are the likely cause.
+/// So a probe never waits for the test itself.
 #[track_caller]
 pub fn probe(name: &str, args: &[&str]) -> ProbeRun {
     let run = probe_allowing_failure(name, args);
+    if let Some(deadlock) = &run.deadlock {
+        let notes = run.values("note").join("; ");
+        Report::sent(format!("`{}`", run.command_line))
+            .expected("it to run to its end")
+            .got(format!(
+                "a deadlock, so it was killed: {deadlock}; its stdout: {:?}; its stderr: {}",
+                run.lines, run.stderr
+            ))
+            .headline(
+                "deadlock: the probe and its children were all waiting on each other, \
+                 so none could go on",
+            )
+            .cause(if notes.is_empty() {
+                "a wait that nobody will end: a waitpid for a child that waits for the caller, \
+                 or a read from a pipe whose write end is still open (in the reader itself?)"
+                    .to_string()
+            } else {
+                notes
+            })
+            .fail();
+    }
     if !run.status.success() {
         // The first line is the gist (a stub's `todo!()` message, say);
         // the whole stderr follows for the details.
@@ -68,11 +99,38 @@ pub fn probe_allowing_failure(name: &str, args: &[&str]) -> ProbeRun {
     argv.extend_from_slice(args);
     let program = Program::start(&argv);
     let command_line = program.command_line().to_string();
+    let (stop, stopped) = mpsc::channel::<()>();
+    let pid = program.pid();
+    let watcher = std::thread::spawn(move || kill_if_deadlocked(pid, stopped));
     let finished = program.finish();
+    drop(stop);
+    let deadlock = watcher.join().unwrap_or(None);
     ProbeRun {
         command_line,
         status: finished.status,
         lines: finished.stdout,
         stderr: finished.stderr,
+        deadlock,
+    }
+}
+
+/// Looks at the probe `pid` and its children once per [`STEP`] until told
+/// to stop; if they deadlock, kills the probe's process group (so that its
+/// stdout closes and the wait for its end returns) and says who waited for
+/// what.
+fn kill_if_deadlocked(pid: u32, stop: mpsc::Receiver<()>) -> Option<String> {
+    let mut watch = DeadlockWatch::new(pid);
+    loop {
+        match stop.recv_timeout(STEP) {
+            Err(RecvTimeoutError::Timeout) => {}
+            _ => return None,
+        }
+        if let Some(blocked) = watch.look() {
+            // The probe is blocked, so it has not exited and cannot be reaped
+            // meanwhile: its pid is still its process group's id.
+            let group = nix::unistd::Pid::from_raw(pid as i32);
+            let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+            return Some(blocked.describe());
+        }
     }
 }

@@ -43,6 +43,46 @@ impl ProbeRun {
             ),
         }
     }
+
+    /// Fails the test as [`probe`] does unless the probe ran to its end and
+    /// exited with 0: for a test that first looks at a failed run itself.
+    #[track_caller]
+    pub fn expect_success(self) -> ProbeRun {
+        if let Some(deadlock) = &self.deadlock {
+            let notes = self.values("note").join("; ");
+            Report::sent(format!("`{}`", self.command_line))
+                .expected("it to run to its end")
+                .got(format!(
+                    "a deadlock, so it was killed: {deadlock}; its stdout: {:?}; its stderr: {}",
+                    self.lines, self.stderr
+                ))
+                .headline(
+                    "deadlock: the probe and its children were all waiting on each other, \
+                     so none could go on",
+                )
+                .cause(if notes.is_empty() {
+                    "a wait that nobody will end: a waitpid for a child that waits for the caller, \
+                     or a read from a pipe whose write end is still open (in the reader itself?)"
+                        .to_string()
+                } else {
+                    notes
+                })
+                .fail();
+        }
+        if !self.status.success() {
+            // The first line is the gist (a stub's `todo!()` message, say);
+            // the whole stderr follows for the details.
+            panic!(
+                "{}\n  the probe `{}` exited with {}\n  its stdout: {:?}\n  its stderr: {}",
+                super::stderr_gist(&self.stderr),
+                self.command_line,
+                self.status,
+                self.lines,
+                self.stderr
+            );
+        }
+        self
+    }
 }
 
 /// Runs `netkit probe NAME ARGS…` to its end (within the harness timeout)
@@ -55,41 +95,7 @@ impl ProbeRun {
 /// So a probe never waits for the test itself.
 #[track_caller]
 pub fn probe(name: &str, args: &[&str]) -> ProbeRun {
-    let run = probe_allowing_failure(name, args);
-    if let Some(deadlock) = &run.deadlock {
-        let notes = run.values("note").join("; ");
-        Report::sent(format!("`{}`", run.command_line))
-            .expected("it to run to its end")
-            .got(format!(
-                "a deadlock, so it was killed: {deadlock}; its stdout: {:?}; its stderr: {}",
-                run.lines, run.stderr
-            ))
-            .headline(
-                "deadlock: the probe and its children were all waiting on each other, \
-                 so none could go on",
-            )
-            .cause(if notes.is_empty() {
-                "a wait that nobody will end: a waitpid for a child that waits for the caller, \
-                 or a read from a pipe whose write end is still open (in the reader itself?)"
-                    .to_string()
-            } else {
-                notes
-            })
-            .fail();
-    }
-    if !run.status.success() {
-        // The first line is the gist (a stub's `todo!()` message, say);
-        // the whole stderr follows for the details.
-        panic!(
-            "{}\n  the probe `{}` exited with {}\n  its stdout: {:?}\n  its stderr: {}",
-            super::stderr_gist(&run.stderr),
-            run.command_line,
-            run.status,
-            run.lines,
-            run.stderr
-        );
-    }
-    run
+    probe_allowing_failure(name, args).expect_success()
 }
 
 /// Like [`probe`], but returns a failed run too, for tests that expect one.

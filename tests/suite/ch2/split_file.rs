@@ -4,11 +4,20 @@
 //! `copy_range` is tested here directly, over in-memory readers; `split`
 //! forks, so it runs in a probe (`netkit probe split_file::split FILE DIR`)
 //! and the test compares the files it left.
+//!
+//! That the two children write *at the same time* is shown without any
+//! timing: the halves go into named pipes (FIFOs) that the test reads only
+//! once both writers exist. A writer that fills its pipe waits there, so
+//! it cannot end, nor be waited for, before the other has started.
 
-use netkit_tests::harness::{ProbeRun, Program, Report, Trickle, probe};
+use netkit_tests::harness::{
+    DeadlockWatch, Liveness, ProbeRun, Program, Report, STEP, TIMEOUT, Trickle, probe, wait_for,
+};
 use netkit_tests::kit::ch2::split_file::{self as kit, CHUNK};
+use netkit_tests::probes::procfs;
 use rstest::rstest;
-use std::io::{self, Cursor};
+use std::fs::File;
+use std::io::{self, Cursor, Read};
 use std::path::{Path, PathBuf};
 
 /// `len` bytes that differ from one offset to the next (so a chunk in the
@@ -240,6 +249,161 @@ fn the_halves_are_written_by_two_child_processes() {
             .fail();
     }
     expect_no_children_left("split(…)", &run);
+}
+
+/// A named pipe (FIFO) where a half should go, held open by the test for
+/// reading *and* writing: so a writer's open never waits, and a read finds
+/// "nothing yet" (never the end) until the test has all it expects.
+struct Fifo {
+    file: File,
+    got: Vec<u8>,
+}
+
+impl Fifo {
+    fn make(path: &Path) -> Fifo {
+        use std::os::unix::fs::OpenOptionsExt;
+        nix::unistd::mkfifo(path, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+            .expect("opening the FIFO");
+        Fifo {
+            file,
+            got: Vec::new(),
+        }
+    }
+
+    /// Reads what is there now; whether anything was.
+    fn read_some(&mut self) -> bool {
+        let mut buf = [0u8; 64 * 1024];
+        let mut any = false;
+        loop {
+            match self.file.read(&mut buf) {
+                Ok(0) => return any,
+                Ok(n) => {
+                    self.got.extend_from_slice(&buf[..n]);
+                    any = true;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return any,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => panic!("reading a FIFO of the test failed: {e}"),
+            }
+        }
+    }
+}
+
+/// Whether the two writers ran at the same time.
+enum Writers {
+    /// Both child processes existed at once.
+    Together,
+    /// The probe blocked with fewer than two children: who waited for what.
+    OneAtATime(String),
+}
+
+#[test]
+fn both_halves_are_written_at_the_same_time() {
+    // Each half is bigger than a pipe holds (64 KiB): its writer cannot end
+    // until the test reads, and the test reads only once both writers exist.
+    let half = 4 * CHUNK;
+    let original = pattern(2 * half);
+    let scene = Scene::new(&original);
+    let mut top = Fifo::make(&scene.top());
+    let mut bottom = Fifo::make(&scene.bottom());
+    let program = Program::start(&[
+        "probe",
+        "split_file::split",
+        text(&scene.file),
+        text(&scene.out),
+    ]);
+    let sent = format!(
+        "split(FILE of {} bytes, OUT), where OUT/big.bin.top and OUT/big.bin.bottom are FIFOs \
+         that the test reads only once both writing children exist",
+        original.len()
+    );
+    let probe_pid = program.pid();
+    let mut watch = DeadlockWatch::new(probe_pid);
+    let writers = wait_for(&program, || {
+        std::thread::park_timeout(STEP);
+        // Zombies count: a child not reaped yet has not been waited for.
+        if procfs::family(probe_pid as i32).len() >= 3 {
+            return Ok(Some(Writers::Together));
+        }
+        Ok(watch.look().map(|blocked| {
+            if blocked.children_of(probe_pid) >= 2 {
+                Writers::Together
+            } else {
+                Writers::OneAtATime(blocked.describe())
+            }
+        }))
+    })
+    .unwrap_or_else(|e| {
+        Report::sent(&sent)
+            .expected("two child processes, one writing each half, running at the same time")
+            .got(e.to_string())
+            .cause("spawn both children first, then wait for both")
+            .fail()
+    });
+    if let Writers::OneAtATime(who) = writers {
+        Report::sent(&sent)
+            .expected("the second child started while the first still runs")
+            .got(format!(
+                "split waited for one writer before starting the other, and that writer \
+                 cannot end until the other starts: {who}"
+            ))
+            .cause(
+                "the halves were written one after the other: spawn both children first, \
+                 then wait_for each (waiting right after the first spawn runs them in turn)",
+            )
+            .fail();
+    }
+    // Both run: read both halves until the probe has ended.
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let ended = program.check().is_err();
+        let read = top.read_some() | bottom.read_some();
+        if ended {
+            break;
+        }
+        if !read {
+            if std::time::Instant::now() >= deadline {
+                Report::sent(&sent)
+                    .expected("split to end once the test reads both FIFOs")
+                    .got(format!(
+                        "still running after {} s; {} and {} bytes read",
+                        TIMEOUT.as_secs(),
+                        top.got.len(),
+                        bottom.got.len()
+                    ))
+                    .cause("each child writes its half and exits; split waits for both")
+                    .fail();
+            }
+            std::thread::park_timeout(STEP);
+        }
+    }
+    let finished = program.finish();
+    let run = ProbeRun {
+        command_line: finished.command_line,
+        status: finished.status,
+        lines: finished.stdout,
+        stderr: finished.stderr,
+        deadlock: None,
+    }
+    .expect_success();
+    for (name, fifo, expected) in [
+        ("top", &top, &original[..half]),
+        ("bottom", &bottom, &original[half..]),
+    ] {
+        if fifo.got != expected {
+            Report::sent(&sent)
+                .expected(format!("the {name} half: {} bytes", expected.len()))
+                .got(first_difference(&fifo.got, expected))
+                .cause("each child copies its own range, from its own open file")
+                .fail();
+        }
+    }
+    expect_no_children_left(&sent, &run);
 }
 
 #[rstest]

@@ -19,6 +19,10 @@ use anyhow::{Context, bail};
 pub fn run(probe: &str, args: &[String]) -> anyhow::Result<()> {
     match probe {
         "processes" => {
+            println!(
+                "note a worker's answer ends (end of file) only once every copy of its pipe's \
+                 write end is closed: the worker's as it exits, and the parent's right after the fork"
+            );
             let [limit, workers] = numbers(args)?;
             match prime_sum::prime_sum_processes(limit, workers as usize) {
                 Ok(sum) => println!("sum {sum}"),

@@ -286,27 +286,35 @@ fn program_reaps_every_child_in_both_styles_and_leaves_no_zombie() {
         .iter()
         .filter(|l| l.trim_start().starts_with("reaped "))
         .collect();
-    assert_eq!(
-        reaped.len(),
-        8,
-        "`{command}` should print `reaped PID: …` for 4 children in each style; it printed {:?}",
-        finished.stdout
-    );
+    let sent = format!("`{command}`");
+    if reaped.len() != 8 {
+        Report::sent(&sent)
+            .expected("8 lines `reaped PID: …`: 4 children reaped in each style")
+            .got(format!(
+                "{} such lines: {:?}",
+                reaped.len(),
+                finished.stdout
+            ))
+            .cause("both styles start 4 children and reap each one once")
+            .fail();
+    }
     // Blocking, released last to first: child I exits with I, so 3, 2, 1, 0.
     let blocking: Vec<&str> = reaped[..4]
         .iter()
         .map(|l| l.rsplit(' ').next().unwrap_or(""))
         .collect();
-    assert_eq!(
-        blocking,
-        ["3", "2", "1", "0"],
-        "the blocking style releases the children last to first and reaps each as it ends: {:?}",
-        finished.stdout
-    );
-    assert_eq!(
-        finished.stdout.last().map(String::as_str),
-        Some("no zombies left"),
-        "`{command}` should end with `no zombies left`: {:?}",
-        finished.stdout
-    );
+    if blocking != ["3", "2", "1", "0"] {
+        Report::sent(&sent)
+            .expected("the blocking style to reap the exit codes 3, 2, 1, 0 in that order")
+            .got(format!("{blocking:?}; it printed {:?}", finished.stdout))
+            .cause("the children are released last to first: reap each as it ends")
+            .fail();
+    }
+    if finished.stdout.last().map(String::as_str) != Some("no zombies left") {
+        Report::sent(&sent)
+            .expected("the last line `no zombies left`")
+            .got(format!("{:?}", finished.stdout))
+            .cause("the program checks /proc for zombies after both styles")
+            .fail();
+    }
 }

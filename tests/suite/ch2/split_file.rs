@@ -82,13 +82,21 @@ fn copy_range_reads_at_most_a_chunk_at_a_time() {
     let size = 3 * 1024 * 1024 + 1;
     let mut src = Trickle::new(Cursor::new(pattern(size)), usize::MAX);
     let mut dst = Vec::new();
-    kit::copy_range(&mut src, 0, size as u64, &mut dst).expect("copy_range of 3 MiB failed");
-    assert_eq!(
-        dst.len(),
-        size,
-        "copy_range copied {} of {size} bytes",
-        dst.len()
-    );
+    let sent = format!("copy_range(src, start 0, len {size}, dst) on a {size}-byte source");
+    if let Err(e) = kit::copy_range(&mut src, 0, size as u64, &mut dst) {
+        Report::sent(&sent)
+            .expected("Ok(())")
+            .got(format!("Err({e})"))
+            .cause("the source holds exactly `len` bytes: copy them chunk by chunk")
+            .fail();
+    }
+    if dst.len() != size {
+        Report::sent(&sent)
+            .expected(format!("{size} bytes copied"))
+            .got(format!("{} bytes", dst.len()))
+            .cause("keep copying until `len` bytes are written, not just one chunk")
+            .fail();
+    }
     if src.largest_ask() > CHUNK {
         Report::sent(format!("copy_range of a {size}-byte source"))
             .expected(format!(
@@ -205,10 +213,11 @@ fn split_halves_concatenate_to_the_original(#[case] size: usize) {
     ] {
         let (_, len, reported) = half(&run, name);
         let got = std::fs::read(&path).unwrap_or_else(|e| {
-            panic!(
-                "{sent}: the {name} half should be at {}: {e}",
-                path.display()
-            )
+            Report::sent(&sent)
+                .expected(format!("the {name} half at {}", path.display()))
+                .got(format!("reading it failed: {e}"))
+                .cause("see half_paths: OUT_DIR/NAME.top and OUT_DIR/NAME.bottom")
+                .fail()
         });
         if got != expected {
             Report::sent(&sent)
@@ -225,11 +234,17 @@ fn split_halves_concatenate_to_the_original(#[case] size: usize) {
                 )
                 .fail();
         }
-        assert_eq!(
-            (len, reported.as_str()),
-            (expected.len() as u64, text(&path)),
-            "{sent}: the {name} Half should give its length and path"
-        );
+        if (len, reported.as_str()) != (expected.len() as u64, text(&path)) {
+            Report::sent(&sent)
+                .expected(format!(
+                    "the {name} Half to say len {} and path {}",
+                    expected.len(),
+                    path.display()
+                ))
+                .got(format!("len {len} and path {reported}"))
+                .cause("Half { path, len, writer }: where it was written, and how many bytes")
+                .fail();
+        }
     }
     expect_no_children_left(&sent, &run);
 }
@@ -472,10 +487,13 @@ fn a_missing_file_is_an_error() {
         .flatten()
         .map(|e| e.file_name())
         .collect();
-    assert!(
-        left.is_empty(),
-        "split of a missing file left {left:?} in the out folder"
-    );
+    if !left.is_empty() {
+        Report::sent(format!("split({}, OUT)", missing.display()))
+            .expected("nothing created in OUT")
+            .got(format!("{left:?} left in OUT"))
+            .cause("check the file first (fs::metadata), before creating or forking anything")
+            .fail();
+    }
 }
 
 // --- the program -------------------------------------------------------------
@@ -495,13 +513,25 @@ fn program_prints_both_halves_and_their_sizes() {
             "{name}: {} ({len} bytes, written by process ",
             path.display()
         );
-        assert!(
-            finished.stdout.iter().any(|line| line.starts_with(&prefix)),
-            "`{command}` should print a line starting {prefix:?}; it printed {:?}",
-            finished.stdout
-        );
+        if !finished.stdout.iter().any(|line| line.starts_with(&prefix)) {
+            Report::sent(format!("`{command}`"))
+                .expected(format!("a line starting {prefix:?}"))
+                .got(format!("{:?}", finished.stdout))
+                .cause("the program prints each half's path, size and writer")
+                .fail();
+        }
     }
-    let mut joined = std::fs::read(scene.top()).expect("reading the top half");
-    joined.extend(std::fs::read(scene.bottom()).expect("reading the bottom half"));
-    assert!(joined == original, "top + bottom is not the original file");
+    let read = |path: PathBuf| std::fs::read(&path).unwrap_or_default();
+    let mut joined = read(scene.top());
+    joined.extend(read(scene.bottom()));
+    if joined != original {
+        Report::sent(format!("`{command}`"))
+            .expected(format!(
+                "the top half, then the bottom, to be the file's {} bytes",
+                original.len()
+            ))
+            .got(first_difference(&joined, &original))
+            .cause("top = the first size / 2 bytes, bottom = all the rest")
+            .fail();
+    }
 }

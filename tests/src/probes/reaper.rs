@@ -138,7 +138,7 @@ fn blocking(specs: &[Spec], order: &[usize]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `polling SPECS ORDER`: calls `reap_polling` (limit 5 s); each call of
+/// `polling SPECS ORDER`: calls `reap_polling` (limit 8 s: only a bound, below the harness's 10 s, on a loaded machine); each call of
 /// `between` ends the next child in ORDER. Prints `returned PID EXIT` and
 /// `between N`, the number of calls.
 fn polling(specs: &[Spec], order: &[usize]) -> anyhow::Result<()> {
@@ -147,7 +147,7 @@ fn polling(specs: &[Spec], order: &[usize]) -> anyhow::Result<()> {
     // Children end only from `between`: a reap_polling that blocks in waitpid
     // never gets there, and the probe hangs.
     println!("note children end only when between() is called");
-    let returned = kit::reap_polling(Duration::from_secs(5), || {
+    let returned = kit::reap_polling(Duration::from_secs(8), || {
         calls += 1;
         family.end_next();
     })?;

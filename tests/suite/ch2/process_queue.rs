@@ -242,11 +242,22 @@ fn expect_still_waiting<T: std::fmt::Debug>(
 #[test]
 fn a_get_after_a_get_timeout_still_waits_as_long_as_it_takes() {
     let (mut sender, mut receiver) = new_queue(2);
+    let (first_returned, first_done) = mpsc::channel::<()>();
     let getter = Task::spawn("process_queue::Receiver::get", move || {
         let first = receiver.get_timeout(Duration::from_millis(20));
+        let _ = first_returned.send(());
         (first, receiver.get())
     });
-    let sent = "get_timeout(20 ms) on an empty queue, then get(), with put(b\"later\") 300 ms on";
+    let sent = "get_timeout(20 ms) on an empty queue, then get(), with put(b\"later\") 300 ms \
+                after get_timeout returned";
+    // Put only once get_timeout has returned: before, it would take the message.
+    if let Err(e) = wait_for(&getter, || Ok(first_done.recv_timeout(STEP).ok())) {
+        Report::sent(sent)
+            .expected("get_timeout(20 ms) to return")
+            .got(e.to_string())
+            .cause("get_timeout waits at most its timeout for a frame to begin")
+            .fail();
+    }
     expect_still_waiting(
         &getter,
         Duration::from_millis(300),

@@ -125,7 +125,7 @@ fn reap_polling_reaps_every_child_once_while_doing_other_work(
         .collect();
     let sent = format!(
         "{} held children with the specs {specs:?}; each call of between() ends the next one \
-         (order {order}); reap_polling(5 s, between)",
+         (order {order}); reap_polling(8 s, between)",
         specs.len()
     );
     let mut returned = ended(&run, "returned");

@@ -138,15 +138,19 @@ fn blocking(specs: &[Spec], order: &[usize]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `polling SPECS ORDER`: calls `reap_polling` (limit 8 s: only a bound, below the harness's 10 s, on a loaded machine); each call of
-/// `between` ends the next child in ORDER. Prints `returned PID EXIT` and
-/// `between N`, the number of calls.
+/// `polling SPECS ORDER`: calls `reap_polling` (limit 8 s: only a bound for
+/// a loaded machine, below the harness's 10 s); each call of `between` ends
+/// the next child in ORDER. Prints `returned PID EXIT` and `between N`, the
+/// number of calls.
 fn polling(specs: &[Spec], order: &[usize]) -> anyhow::Result<()> {
     let mut family = Family::hold(specs, order)?;
     let mut calls = 0;
     // Children end only from `between`: a reap_polling that blocks in waitpid
-    // never gets there, and the probe hangs.
-    println!("note children end only when between() is called");
+    // never gets there, and the probe hangs (seen at once as a deadlock).
+    println!(
+        "note children end only when between() is called: a reap_polling that blocks in \
+         waitpid (no WNOHANG) never calls it"
+    );
     let returned = kit::reap_polling(Duration::from_secs(8), || {
         calls += 1;
         family.end_next();

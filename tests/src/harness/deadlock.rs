@@ -127,3 +127,59 @@ fn what_it_waits_for(member: &Activity) -> String {
     };
     format!("{what} [{wchan}]")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::{Command, Stdio};
+
+    /// Looks up to 50 times, a STEP apart, until `look` says blocked.
+    fn blocked_within_a_second(watch: &mut DeadlockWatch) -> Option<Blocked> {
+        (0..50).find_map(|_| {
+            std::thread::sleep(crate::harness::STEP);
+            watch.look()
+        })
+    }
+
+    #[test]
+    fn a_reader_of_a_pipe_nobody_writes_is_blocked() {
+        // `cat` reads its stdin, a pipe whose write end we hold and never use.
+        let mut cat = Command::new("cat")
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("starting cat");
+        let mut watch = DeadlockWatch::new(cat.id());
+        let wchan_known = procfs::activity(cat.id() as i32).is_some_and(|a| a.wchan != "0");
+        let blocked = blocked_within_a_second(&mut watch);
+        let _ = cat.kill();
+        let _ = cat.wait();
+        if wchan_known {
+            let blocked = blocked.expect("cat reading an idle pipe should be seen blocked");
+            assert!(
+                blocked.describe().contains("reads a pipe"),
+                "expected `reads a pipe` in {:?}",
+                blocked.describe()
+            );
+        }
+    }
+
+    #[test]
+    fn a_sleep_with_a_timer_is_not_blocked() {
+        let mut sleeper = Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .expect("starting sleep");
+        let mut watch = DeadlockWatch::new(sleeper.id());
+        let blocked = (0..10).find_map(|_| {
+            std::thread::sleep(crate::harness::STEP);
+            watch.look()
+        });
+        let _ = sleeper.kill();
+        let _ = sleeper.wait();
+        assert!(
+            blocked.is_none(),
+            "expected no deadlock for `sleep 5`, got {:?}",
+            blocked.map(|b| b.describe())
+        );
+    }
+}

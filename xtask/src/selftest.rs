@@ -15,6 +15,7 @@
 //! `N passed, N failed`.
 
 use crate::book::{self, Edition};
+use crate::lists;
 use crate::manifest::Manifest;
 use crate::strays;
 use crate::suite::{self, Kit, Outcome, cargo};
@@ -236,7 +237,7 @@ fn stubs(root: &Path, manifest: &Manifest, tally: &mut Tally) -> Result<()> {
 
 /// The `pub` items of a file, one line each, whitespace folded: the public
 /// API that a stub and its reference must share.
-fn public_items(text: &str) -> Vec<String> {
+pub(crate) fn public_items(text: &str) -> Vec<String> {
     text.lines()
         .map(str::trim)
         .filter(|l| {
@@ -371,6 +372,15 @@ fn agreement(root: &Path, manifest: &Manifest, tests: &[String], tally: &mut Tal
         orphans.is_empty(),
         "every test belongs to an exercise",
         format!("tests that belong to no exercise of kit.toml (name them chN::exercise_id::…): {orphans:?}"),
+    );
+    let listed = lists::problems(root, manifest);
+    tally.check(
+        listed.is_empty(),
+        "README.md's chapter tables and the chapter pages list every exercise, with its programs",
+        format!(
+            "the lists kept by hand disagree with kit.toml (`cargo xtask new` keeps them right):\n{}",
+            listed.join("\n")
+        ),
     );
     for krate in ["exercises", "solutions"] {
         let mods = |k: &str| -> BTreeSet<String> {

@@ -23,7 +23,7 @@ use std::path::Path;
 pub struct Request {
     pub id: String,
     pub chapter: u32,
-    /// The title; by default the id's words (`demo-exercise`: "Demo exercise").
+    /// The title; by default the id's words (`made-by-new`: "Demo exercise").
     pub title: Option<String>,
     pub programs: Vec<String>,
     pub forks: bool,
@@ -32,17 +32,17 @@ pub struct Request {
 /// The names an exercise goes by, all derived from its id and chapter.
 #[derive(Debug, Clone)]
 pub struct Names {
-    /// `demo-exercise`
+    /// `made-by-new`
     pub id: String,
-    /// `demo_exercise`: the module, in exercises/, solutions/, the suite.
+    /// `made_by_new`: the module, in exercises/, solutions/, the suite.
     pub snake: String,
     /// The placeholder function, named like the module.
     pub function: String,
     pub chapter: u32,
     pub title: String,
-    /// `src/ch1/demo_exercise.rs`, the same under exercises/ and solutions/.
+    /// `src/ch1/made_by_new.rs`, the same under exercises/ and solutions/.
     pub file: String,
-    /// `ch1/demo-exercise.md`, under book/src/.
+    /// `ch1/made-by-new.md`, under book/src/.
     pub page: String,
 }
 
@@ -355,8 +355,12 @@ pub fn plan(root: &Path, manifest: &Manifest, request: &Request) -> Result<Vec<E
         let snake = &names.snake;
         plan.change("tests/src/probes/mod.rs", |t| {
             let t = edit::with_module(t, snake, true, None);
-            let arm = format!("        \"{snake}\" => {snake}::run(probe, rest),");
-            edit::insert_item(&t, probe_arm_key, |_| false, snake, &[arm]).with_context(|| {
+            let arm = edit::match_arm(
+                "        ",
+                &format!("\"{snake}\""),
+                &format!("{snake}::run(probe, rest)"),
+            );
+            edit::insert_item(&t, probe_arm_key, |_| false, snake, &arm).with_context(|| {
                 "tests/src/probes/mod.rs has no `\"module\" => module::run(probe, rest),` arms \
                  to add the probe's to"
                     .to_string()
@@ -415,9 +419,10 @@ fn add_programs(plan: &mut Plan<'_>, names: &Names, programs: &[String]) -> Resu
                 names.chapter
             ));
             variants.push(format!("    {variant}({}::{args}),", names.snake));
-            arms.push(format!(
-                "            Program::{variant}(args) => {}::{run}(args),",
-                names.snake
+            arms.extend(edit::match_arm(
+                "            ",
+                &format!("Program::{variant}(args)"),
+                &format!("{}::{run}(args)", names.snake),
             ));
         }
         text = edit::with_lines_at(&text, at, &variants);
@@ -597,20 +602,20 @@ mod tests {
     fn new_changes_exactly_the_files_it_names_and_they_agree_with_the_kit() {
         let dir = copy_of_kit();
         let root = dir.path();
-        let (said, changed) = run_new(root, &request("demo-exercise", 1, &[], false));
+        let (said, changed) = run_new(root, &request("made-by-new", 1, &[], false));
         let expected = [
             "README.md",
             "book/src/SUMMARY.md",
-            "book/src/ch1/demo-exercise.md",
             "book/src/ch1/index.md",
-            "exercises/src/ch1/demo_exercise.rs",
+            "book/src/ch1/made-by-new.md",
+            "exercises/src/ch1/made_by_new.rs",
             "exercises/src/ch1/mod.rs",
             "kit.toml",
-            "solutions/src/ch1/demo_exercise.rs",
+            "solutions/src/ch1/made_by_new.rs",
             "solutions/src/ch1/mod.rs",
-            "tests/suite/ch1/demo_exercise.rs",
+            "tests/suite/ch1/made_by_new.rs",
             "tests/suite/ch1/mod.rs",
-            "xtask/stubs/src/ch1/demo_exercise.rs",
+            "xtask/stubs/src/ch1/made_by_new.rs",
         ];
         assert_eq!(said, expected, "the files new says it writes");
         assert_eq!(changed, expected, "the files that changed on disk");
@@ -619,7 +624,7 @@ mod tests {
         let ids: Vec<&str> = manifest.exercises.iter().map(|e| e.id.as_str()).collect();
         let at = ids
             .iter()
-            .position(|id| *id == "demo-exercise")
+            .position(|id| *id == "made-by-new")
             .expect("in kit.toml");
         let last_of_chapter1 = manifest
             .exercises
@@ -641,15 +646,15 @@ mod tests {
         );
 
         let read = |p: &str| std::fs::read_to_string(root.join(p)).expect(p);
-        let stub = read("exercises/src/ch1/demo_exercise.rs");
-        let reference = read("solutions/src/ch1/demo_exercise.rs");
+        let stub = read("exercises/src/ch1/made_by_new.rs");
+        let reference = read("solutions/src/ch1/made_by_new.rs");
         assert!(
             stub.contains("todo!(") && stub.contains("// TODO"),
             "{stub}"
         );
         assert_eq!(
             stub,
-            read("xtask/stubs/src/ch1/demo_exercise.rs"),
+            read("xtask/stubs/src/ch1/made_by_new.rs"),
             "the pristine copy"
         );
         assert!(
@@ -661,28 +666,32 @@ mod tests {
             crate::selftest::public_items(&reference),
             "the same public API"
         );
-        let page = read("book/src/ch1/demo-exercise.md");
+        let page = read("book/src/ch1/made-by-new.md");
         for needle in [
-            "cargo xtask check demo-exercise",
-            "{{#hints demo-exercise}}",
-            "{{#include ../../../exercises/src/ch1/demo_exercise.rs:demo_exercise}}",
+            "cargo xtask check made-by-new",
+            "{{#hints made-by-new}}",
+            "{{#include ../../../exercises/src/ch1/made_by_new.rs:made_by_new}}",
             "<!-- teacher-only -->",
         ] {
             assert!(page.contains(needle), "the page has {needle}:\n{page}");
         }
         assert!(
-            stub.contains("// ANCHOR: demo_exercise\n")
-                && stub.contains("// ANCHOR_END: demo_exercise\n"),
+            stub.contains("// ANCHOR: made_by_new\n")
+                && stub.contains("// ANCHOR_END: made_by_new\n"),
             "the anchor the page includes: {stub}"
         );
         assert!(
             read("book/src/SUMMARY.md")
-                .contains("  - [Exercise: demo exercise](ch1/demo-exercise.md)\n- [Processes")
+                .contains("  - [Exercise: made by new](ch1/made-by-new.md)\n- [Processes")
         );
         assert!(
-            read("exercises/src/ch1/mod.rs").contains("pub mod demo_exercise;\npub mod framing;")
+            read("exercises/src/ch1/mod.rs")
+                .contains("pub mod framing;\npub mod made_by_new;\npub mod tcp_header;")
         );
-        assert!(read("tests/suite/ch1/mod.rs").contains("mod demo_exercise;\nmod framing;"));
+        assert!(
+            read("tests/suite/ch1/mod.rs")
+                .contains("mod framing;\nmod made_by_new;\nmod tcp_header;")
+        );
         rustfmt_clean(root, &changed.iter().collect::<Vec<_>>());
     }
 
@@ -692,38 +701,47 @@ mod tests {
         let root = dir.path();
         let (said, changed) = run_new(
             root,
-            &request("demo-fork", 2, &["demo-fork", "demo-fork-client"], true),
+            &request(
+                "made-by-new-forks",
+                2,
+                &["made-by-new-forks", "made-by-new-forks-client"],
+                true,
+            ),
         );
         assert_eq!(said, changed, "the files that changed are the ones named");
         for path in [
-            "tests/src/programs/demo_fork.rs",
+            "tests/src/programs/made_by_new_forks.rs",
             "tests/src/programs/mod.rs",
-            "tests/src/probes/demo_fork.rs",
+            "tests/src/probes/made_by_new_forks.rs",
             "tests/src/probes/mod.rs",
         ] {
             assert!(said.iter().any(|p| p == path), "{path} in {said:?}");
         }
         let read = |p: &str| std::fs::read_to_string(root.join(p)).expect(p);
         let programs = read("tests/src/programs/mod.rs");
-        assert!(programs.contains("pub mod copy_dir;\npub mod demo_fork;\npub mod fork_basics;"));
         assert!(programs.contains(
-            "    DemoForkClient(demo_fork::DemoForkClientArgs),\n    /// For the suite: run a probe"
+            "pub mod fork_basics;\npub mod made_by_new_forks;\npub mod parallel_primes;"
+        ));
+        assert!(programs.contains(
+            "    MadeByNewForksClient(made_by_new_forks::MadeByNewForksClientArgs),\n    /// For the suite: run a probe"
         ), "{programs}");
         assert!(
             programs
-                .contains("            Program::DemoFork(args) => demo_fork::demo_fork(args),\n"),
+                .contains("            Program::MadeByNewForks(args) => made_by_new_forks::made_by_new_forks(args),\n"),
             "{programs}"
         );
         let probes = read("tests/src/probes/mod.rs");
         assert!(probes.contains(
-            "        \"copy_dir\" => copy_dir::run(probe, rest),\n        \"demo_fork\" => demo_fork::run(probe, rest),\n"
+            "        \"fork_basics\" => fork_basics::run(probe, rest),\n        \"made_by_new_forks\" => made_by_new_forks::run(probe, rest),\n"
         ), "{probes}");
         let manifest = Manifest::load(root).expect("loads");
         assert_eq!(
-            manifest.exercise("demo-fork").map(|e| e.programs.clone()),
+            manifest
+                .exercise("made-by-new-forks")
+                .map(|e| e.programs.clone()),
             Some(vec![
-                "demo-fork".to_string(),
-                "demo-fork-client".to_string()
+                "made-by-new-forks".to_string(),
+                "made-by-new-forks-client".to_string()
             ])
         );
         let problems = lists::problems(root, &manifest);
@@ -769,37 +787,60 @@ mod tests {
     fn a_chapter_without_exercises_gets_its_modules() {
         let dir = copy_of_kit();
         let root = dir.path();
+        // The chapter after the kit's last: added by hand, as CONTRIBUTING.md says.
+        let manifest = Manifest::load(root).expect("loads");
+        let last = manifest
+            .chapters
+            .iter()
+            .map(|c| c.number)
+            .max()
+            .expect("chapters");
+        let n = last + 1;
         let kit_toml = std::fs::read_to_string(root.join("kit.toml")).expect("kit.toml");
         std::fs::write(
             root.join("kit.toml"),
-            format!("{kit_toml}\n[[chapter]]\nid = \"chapter3\"\nnumber = 3\ntitle = \"Concurrent servers\"\npage = \"ch3/index.md\"\n"),
+            format!(
+                "{kit_toml}\n[[chapter]]\nid = \"chapter{n}\"\nnumber = {n}\n\
+                 title = \"Concurrent servers\"\npage = \"ch{n}/index.md\"\n"
+            ),
         )
         .expect("write");
-        std::fs::create_dir_all(root.join("book/src/ch3")).expect("mkdir");
-        std::fs::write(root.join("book/src/ch3/index.md"), "# Concurrent servers\n")
-            .expect("write");
+        std::fs::create_dir_all(root.join(format!("book/src/ch{n}"))).expect("mkdir");
+        std::fs::write(
+            root.join(format!("book/src/ch{n}/index.md")),
+            "# Concurrent servers\n",
+        )
+        .expect("write");
         let summary = std::fs::read_to_string(root.join("book/src/SUMMARY.md")).expect("summary");
         let summary = summary.replace(
             "\n---\n\n[Glossary",
-            "- [Concurrent servers](ch3/index.md)\n\n---\n\n[Glossary",
+            &format!("- [Concurrent servers](ch{n}/index.md)\n\n---\n\n[Glossary"),
         );
         std::fs::write(root.join("book/src/SUMMARY.md"), summary).expect("write");
-        let (said, changed) = run_new_here(root, &request("echo-server", 3, &[], false));
+        let (said, changed) = run_new_here(root, &request("echo-server", n, &[], false));
         assert_eq!(said, changed);
         for path in [
-            "exercises/src/ch3/mod.rs",
-            "exercises/src/lib.rs",
-            "solutions/src/lib.rs",
-            "tests/suite/main.rs",
+            format!("exercises/src/ch{n}/mod.rs"),
+            format!("solutions/src/ch{n}/mod.rs"),
+            format!("tests/suite/ch{n}/mod.rs"),
+            "exercises/src/lib.rs".to_string(),
+            "solutions/src/lib.rs".to_string(),
+            "tests/suite/main.rs".to_string(),
         ] {
-            assert!(said.iter().any(|p| p == path), "{path} in {said:?}");
+            assert!(said.contains(&path), "{path} in {said:?}");
         }
         let read = |p: &str| std::fs::read_to_string(root.join(p)).expect(p);
-        assert!(read("exercises/src/lib.rs").contains("pub mod ch2;\npub mod ch3;\n"));
-        assert!(read("tests/suite/main.rs").contains("mod ch2;\nmod ch3;\n"));
-        assert!(read("book/src/SUMMARY.md").contains(
-            "- [Concurrent servers](ch3/index.md)\n  - [Exercise: echo server](ch3/echo-server.md)\n"
-        ));
+        assert!(
+            read("exercises/src/lib.rs").contains(&format!("pub mod ch{last};\npub mod ch{n};\n")),
+            "the crate's new module follows the last chapter's"
+        );
+        assert!(read("tests/suite/main.rs").contains(&format!("mod ch{last};\nmod ch{n};\n")));
+        assert!(read("book/src/SUMMARY.md").contains(&format!(
+            "- [Concurrent servers](ch{n}/index.md)\n  - [Exercise: echo server](ch{n}/echo-server.md)\n"
+        )));
+        assert!(read("README.md").contains(&format!(
+            "## Chapter {n} at a glance\n\n| exercise | you build | programs |\n"
+        )));
         let manifest = Manifest::load(root).expect("loads");
         let problems = lists::problems(root, &manifest);
         assert!(problems.is_empty(), "{problems:#?}");

@@ -69,6 +69,21 @@ pub fn with_lines_at(text: &str, at: usize, new_lines: &[String]) -> String {
     out
 }
 
+/// A match arm `pattern => body,` as rustfmt lays it out: on one line if it
+/// fits in 100 columns, else the body in a block of its own.
+pub fn match_arm(indent: &str, pattern: &str, body: &str) -> Vec<String> {
+    let one_line = format!("{indent}{pattern} => {body},");
+    if one_line.chars().count() <= 100 {
+        vec![one_line]
+    } else {
+        vec![
+            format!("{indent}{pattern} => {{"),
+            format!("{indent}    {body}"),
+            format!("{indent}}}"),
+        ]
+    }
+}
+
 /// The module of a line `pub mod name;` (with `public`) or `mod name;`.
 pub fn mod_key(line: &str, public: bool) -> Option<String> {
     let rest = if public {

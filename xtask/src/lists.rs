@@ -155,7 +155,7 @@ pub fn problems(root: &Path, manifest: &Manifest) -> Vec<String> {
             std::fs::read_to_string(root.join("book/src").join(&chapter.page)).unwrap_or_default();
         for exercise in &exercises {
             let link = link_from_chapter(chapter, &exercise.page);
-            if !page.contains(&format!("]({link})")) {
+            if !lists_link(&page, &link) {
                 problems.push(format!(
                     "book/src/{}: the chapter's page does not link the exercise `{}`: add \
                      [{}]({link}) to its list of exercises",
@@ -165,6 +165,16 @@ pub fn problems(root: &Path, manifest: &Manifest) -> Vec<String> {
         }
     }
     problems
+}
+
+/// Whether a line of the page's list of exercises (a table row or a list
+/// item, not a mention in the text) links `link`.
+fn lists_link(page: &str, link: &str) -> bool {
+    let target = format!("]({link})");
+    page.lines().any(|l| {
+        let start = l.trim_start();
+        l.contains(&target) && (start.starts_with('|') || start.starts_with("- "))
+    })
 }
 
 /// The last cell of a README row: `` `a`, `b` ``, or nothing.
@@ -260,9 +270,9 @@ fn joined(lines: Vec<String>, original: &str) -> String {
 }
 
 /// The chapter's page with a link to the new exercise's page, after the
-/// link to the chapter's last exercise: a table row with as many cells if
-/// that link is in a table, a list item otherwise. With no exercise linked
-/// yet, a list item at the end of the page.
+/// chapter's last exercise in its list: a table row with as many cells if
+/// the list is a table, a list item otherwise. With no exercise listed yet,
+/// a list item at the end of the page.
 pub fn chapter_page_with_link(
     page: &str,
     chapter: &Chapter,
@@ -281,9 +291,10 @@ pub fn chapter_page_with_link(
         lowercase_first(&exercise.title),
         link_from_chapter(chapter, &exercise.page)
     );
+    // The line of the list that links the last exercise, as the check reads it.
     let last = last_exercise_page.and_then(|p| {
-        let target = format!("]({})", link_from_chapter(chapter, p));
-        lines.iter().position(|l| l.contains(&target))
+        let link = link_from_chapter(chapter, p);
+        lines.iter().rposition(|l| lists_link(l, &link))
     });
     match last {
         Some(at) if lines[at].trim_start().starts_with('|') => {
@@ -323,5 +334,116 @@ pub fn lowercase_first(title: &str) -> String {
             first.to_lowercase().chain(chars).collect()
         }
         _ => title.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest() -> Manifest {
+        let exercise = |id: &str, programs: &[&str]| Exercise {
+            id: id.to_string(),
+            chapter: 1,
+            title: format!("The {id}"),
+            file: format!("src/ch1/{}.rs", id.replace('-', "_")),
+            page: format!("ch1/{id}.md"),
+            points: 1,
+            programs: programs.iter().map(|p| p.to_string()).collect(),
+            hints: vec![],
+            exempt: vec![],
+        };
+        Manifest {
+            chapters: vec![Chapter {
+                id: "chapter1".into(),
+                number: 1,
+                title: "One".into(),
+                page: "ch1/index.md".into(),
+            }],
+            exercises: vec![
+                exercise("one", &["one-server", "one-client"]),
+                exercise("two", &[]),
+            ],
+        }
+    }
+
+    /// The problems of a kit with this README and chapter page.
+    fn problems_with(readme: &str, chapter_page: &str) -> Vec<String> {
+        let dir = tempfile::tempdir().expect("a temp folder");
+        std::fs::create_dir_all(dir.path().join("book/src/ch1")).expect("mkdir");
+        std::fs::write(dir.path().join("README.md"), readme).expect("write");
+        std::fs::write(dir.path().join("book/src/ch1/index.md"), chapter_page).expect("write");
+        problems(dir.path(), &manifest())
+    }
+
+    const PAGE: &str = "# One\n\n| Exercise | You build |\n|---|---|\n| [The one](one.md) | a |\n\
+                        | [The two](two.md) | b |\n";
+
+    #[test]
+    fn lists_that_agree_have_no_problem() {
+        let readme = "## Chapter 1 at a glance\n\n| exercise | you build | programs |\n|---|---|---|\n\
+                      | `one` | a | `one-client`, `one-server` |\n| `two` | b | |\n";
+        let problems = problems_with(readme, PAGE);
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    #[test]
+    fn a_missing_row_wrong_programs_a_stale_row_and_an_unlisted_page_are_problems() {
+        let readme = "## Chapter 1 at a glance\n\n| exercise | you build | programs |\n|---|---|---|\n\
+                      | `one` | a | `one-server` |\n| `three` | c | |\n";
+        let page = "# One\n\nSee [the two](two.md) below.\n\n- [The one](one.md): a\n";
+        let problems = problems_with(readme, page);
+        assert_eq!(problems.len(), 4, "{problems:#?}");
+        assert!(
+            problems[0].contains("`one` under `## Chapter 1 at a glance` lists the programs"),
+            "{}",
+            problems[0]
+        );
+        assert!(
+            problems[0].contains("`one-server`, `one-client`"),
+            "the fix: {}",
+            problems[0]
+        );
+        assert!(
+            problems[1].contains("has no row for `two`"),
+            "{}",
+            problems[1]
+        );
+        assert!(
+            problems[2].contains("a row for `three`, which is no exercise"),
+            "{}",
+            problems[2]
+        );
+        assert!(
+            problems[3].contains("does not link the exercise `two`"),
+            "a mention in the text is not the list: {}",
+            problems[3]
+        );
+    }
+
+    #[test]
+    fn a_chapter_without_a_readme_table_is_a_problem() {
+        let problems = problems_with("# Kit\n", PAGE);
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert!(
+            problems[0].contains("no table under `## Chapter 1 at a glance`"),
+            "{}",
+            problems[0]
+        );
+    }
+
+    #[test]
+    fn a_new_row_widens_the_columns_it_needs() {
+        let readme = "## Chapter 1 at a glance\n\n| exercise | you build | programs |\n|----------|-----------|----------|\n\
+                      | `one`    | a         |          |\n\nAfter.\n";
+        let mut manifest = manifest();
+        manifest.exercises[1].id = "a-longer-one".into();
+        let out = readme_with_row(readme, &manifest.exercises[1], "b");
+        assert_eq!(
+            out,
+            "## Chapter 1 at a glance\n\n| exercise       | you build | programs |\n\
+             |----------------|-----------|----------|\n| `one`          | a         |          |\n\
+             | `a-longer-one` | b         |          |\n\nAfter.\n"
+        );
     }
 }

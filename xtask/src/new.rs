@@ -730,6 +730,14 @@ mod tests {
                 .contains("            Program::MadeByNewForks(args) => made_by_new_forks::made_by_new_forks(args),\n"),
             "{programs}"
         );
+        let chapter_page = read("book/src/ch2/index.md");
+        assert!(
+            chapter_page.contains(
+                "  threads and with processes, timed side by side.\n\
+                 - [Exercise: made by new forks](made-by-new-forks.md): TODO(author)"
+            ),
+            "the chapter's list of exercises, not the text that mentions the last one:\n{chapter_page}"
+        );
         let probes = read("tests/src/probes/mod.rs");
         assert!(probes.contains(
             "        \"fork_basics\" => fork_basics::run(probe, rest),\n        \"made_by_new_forks\" => made_by_new_forks::run(probe, rest),\n"

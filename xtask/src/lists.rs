@@ -198,21 +198,31 @@ pub fn readme_with_row(readme: &str, exercise: &Exercise, builds: &str) -> Strin
         programs_text(&exercise.programs),
     ];
     let Some(table) = readme_table(&borrowed, exercise.chapter) else {
-        // A new section after the last chapter table, or at the end.
-        let after = (1..=exercise.chapter)
+        // A new section after the previous chapter's (its table and the
+        // text below it), before the next heading or at the end.
+        let previous = (1..exercise.chapter)
             .rev()
             .find_map(|n| readme_table(&borrowed, n))
-            .map(|t| t.end)
-            .unwrap_or(lines.len());
-        let section = [
-            String::new(),
+            .map_or(0, |t| t.end);
+        let next = (previous..lines.len()).find(|&i| lines[i].starts_with("## "));
+        let mut section = vec![
             readme_heading(exercise.chapter),
             String::new(),
             "| exercise | you build | programs |".to_string(),
             "|----------|-----------|----------|".to_string(),
             format!("| {} |", new_cells.join(" | ")),
         ];
-        lines.splice(after..after, section);
+        let at = match next {
+            Some(at) => {
+                section.push(String::new());
+                at
+            }
+            None => {
+                section.insert(0, String::new());
+                lines.len()
+            }
+        };
+        lines.splice(at..at, section);
         return joined(lines, readme);
     };
     // Widths from the separator row: each raw cell is the text plus a space
@@ -429,6 +439,22 @@ mod tests {
             problems[0].contains("no table under `## Chapter 1 at a glance`"),
             "{}",
             problems[0]
+        );
+    }
+
+    #[test]
+    fn a_new_chapter_gets_its_table_after_the_previous_chapters_text() {
+        let readme = "## Chapter 1 at a glance\n\n| exercise | you build | programs |\n|---|---|---|\n\
+                      | `one` | a | |\n\nMore about chapter 1.\n\n## License\n\nMIT\n";
+        let mut manifest = manifest();
+        manifest.exercises[1].chapter = 2;
+        let out = readme_with_row(readme, &manifest.exercises[1], "b");
+        assert_eq!(
+            out,
+            "## Chapter 1 at a glance\n\n| exercise | you build | programs |\n|---|---|---|\n\
+             | `one` | a | |\n\nMore about chapter 1.\n\n## Chapter 2 at a glance\n\n\
+             | exercise | you build | programs |\n|----------|-----------|----------|\n\
+             | `two` | b |  |\n\n## License\n\nMIT\n"
         );
     }
 

@@ -846,9 +846,15 @@ mod tests {
         assert!(read("book/src/SUMMARY.md").contains(&format!(
             "- [Concurrent servers](ch{n}/index.md)\n  - [Exercise: echo server](ch{n}/echo-server.md)\n"
         )));
-        assert!(read("README.md").contains(&format!(
-            "## Chapter {n} at a glance\n\n| exercise | you build | programs |\n"
-        )));
+        let readme = read("README.md");
+        assert!(
+            readme.ends_with(&format!(
+                "\n\n## Chapter {n} at a glance\n\n| exercise | you build | programs |\n\
+                 |----------|-----------|----------|\n\
+                 | `echo-server` | TODO(author): what the student builds, in a few words |  |\n"
+            )),
+            "a new section after the last chapter's, text and all:\n{readme}"
+        );
         let manifest = Manifest::load(root).expect("loads");
         let problems = lists::problems(root, &manifest);
         assert!(problems.is_empty(), "{problems:#?}");

@@ -5,6 +5,10 @@
 //! ([`problems`]); `cargo xtask new` adds an exercise to them
 //! ([`readme_with_row`], [`chapter_page_with_link`]).
 //!
+//! The module files that map their modules in a doc list (``//! - [`name`]: …``:
+//! each crate's `lib.rs`, each chapter's `mod.rs`, the runner's programs)
+//! must name every `pub mod` they declare.
+//!
 //! (The preface lists the chapters, not the exercises, so it is not checked.)
 
 use crate::manifest::{Chapter, Exercise, Manifest};
@@ -164,7 +168,45 @@ pub fn problems(root: &Path, manifest: &Manifest) -> Vec<String> {
             }
         }
     }
+    for file in mapped_module_files(manifest) {
+        let Ok(text) = std::fs::read_to_string(root.join(&file)) else {
+            continue; // a chapter without exercises yet has no module
+        };
+        for name in unmapped_modules(&text) {
+            problems.push(format!(
+                "{file}: its doc list of modules does not name `{name}`: add \
+                 //! - [`{name}`]: what it is, in a few words"
+            ));
+        }
+    }
     problems
+}
+
+/// The module files whose doc comment maps their modules.
+fn mapped_module_files(manifest: &Manifest) -> Vec<String> {
+    let mut files = Vec::new();
+    for krate in ["exercises", "solutions"] {
+        files.push(format!("{krate}/src/lib.rs"));
+        for chapter in &manifest.chapters {
+            files.push(format!("{krate}/src/ch{}/mod.rs", chapter.number));
+        }
+    }
+    files.push("tests/src/programs/mod.rs".to_string());
+    files
+}
+
+/// The `pub mod`s of a module file that its doc list does not name: none
+/// if it has no doc list at all.
+fn unmapped_modules(text: &str) -> Vec<String> {
+    let docs: Vec<&str> = text.lines().filter(|l| l.starts_with("//!")).collect();
+    if !docs.iter().any(|l| l.starts_with("//! - [`")) {
+        return Vec::new();
+    }
+    text.lines()
+        .filter_map(|l| l.strip_prefix("pub mod ")?.strip_suffix(';'))
+        .filter(|name| !docs.iter().any(|l| l.contains(&format!("[`{name}`]"))))
+        .map(str::to_string)
+        .collect()
 }
 
 /// Whether a line of the page's list of exercises (a table row or a list
@@ -428,6 +470,17 @@ mod tests {
             problems[3].contains("does not link the exercise `two`"),
             "a mention in the text is not the list: {}",
             problems[3]
+        );
+    }
+
+    #[test]
+    fn a_module_missing_from_its_files_doc_list_is_found() {
+        let text = "//! Chapter 1.\n//!\n//! - [`one`]: the first.\n//! - [`two`], [`three`]: more.\n\n\
+                    pub mod four;\npub mod one;\npub mod three;\npub mod two;\n";
+        assert_eq!(unmapped_modules(text), ["four"]);
+        assert!(
+            unmapped_modules("//! No list here.\n\npub mod one;\n").is_empty(),
+            "a file without a doc list has nothing to keep"
         );
     }
 

@@ -843,6 +843,14 @@ mod tests {
             "the crate's new module follows the last chapter's"
         );
         assert!(read("tests/suite/main.rs").contains(&format!("mod ch{last};\nmod ch{n};\n")));
+        assert_eq!(
+            read(&format!("exercises/src/ch{n}/mod.rs")),
+            format!(
+                "//! Chapter {n}: concurrent servers.\n//!\n//! - [`echo_server`]: echo server.\n\n\
+                 pub mod echo_server;\n"
+            ),
+            "the chapter's module, its doc list begun"
+        );
         assert!(read("book/src/SUMMARY.md").contains(&format!(
             "- [Concurrent servers](ch{n}/index.md)\n  - [Exercise: echo server](ch{n}/echo-server.md)\n"
         )));

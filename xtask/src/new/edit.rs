@@ -129,16 +129,25 @@ pub fn with_module(text: &str, name: &str, public: bool, doc: Option<&str>) -> S
         t.push('\n');
         t
     });
-    if let Some(doc) = doc
-        && let Some(with_doc) = insert_item(
+    if let Some(doc) = doc {
+        let item = format!("//! - [`{name}`]: {doc}");
+        match insert_item(
             &text,
             doc_item_key,
             doc_continues,
             name,
-            &[format!("//! - [`{name}`]: {doc}")],
-        )
-    {
-        text = with_doc;
+            std::slice::from_ref(&item),
+        ) {
+            Some(with_doc) => text = with_doc,
+            // No list yet (a chapter's first module): start one below the
+            // file's doc comment.
+            None => {
+                let lines: Vec<&str> = text.lines().collect();
+                if let Some(last) = lines.iter().rposition(|l| l.starts_with("//!")) {
+                    text = with_lines_at(&text, last + 1, &["//!".to_string(), item]);
+                }
+            }
+        }
     }
     text
 }

@@ -235,6 +235,14 @@ fn refuse_bad(manifest: &Manifest, request: &Request) -> Result<()> {
             numbers.join(", ")
         );
     }
+    if let Some(title) = &request.title
+        && (title.trim().is_empty() || title.contains(['[', ']', '|', '\n']))
+    {
+        bail!(
+            "the title {title:?} must be one line of text without `[`, `]` or `|`: it goes \
+             into links and table rows"
+        );
+    }
     let mut seen = Vec::new();
     for program in &request.programs {
         if !is_kebab(program) {
@@ -776,6 +784,13 @@ mod tests {
             (request("chapter1", 1, &[], false), "names a selection"),
             (request("match", 1, &[], false), "is a Rust keyword"),
             (request("demo", 9, &[], false), "has no chapter 9"),
+            (
+                Request {
+                    title: Some("A [bad] title".into()),
+                    ..request("demo", 1, &[], false)
+                },
+                "must be one line of text",
+            ),
             (
                 request("demo", 1, &["udp-dict-server"], false),
                 "belongs to the exercise `udp-dict`",

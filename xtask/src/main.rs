@@ -8,6 +8,8 @@
 //! - [`hint`]: `hint`, one hint at a time.
 //! - [`run`]: `run`, the runner's programs and the book's demos.
 //! - [`selftest`]: `test`, the kit's own checks.
+//! - [`mutants`]: `mutants`, and the check that the suite catches wrong code.
+//! - [`patch`]: unified diffs (the mutants), applied in memory.
 //! - [`strays`]: catching processes the suite leaves behind.
 //! - [`scratch`]: scratch copies of the kit, built incrementally beside it.
 //! - [`book`]: building the book (student and teacher editions) and checking it.
@@ -21,7 +23,9 @@ mod check;
 mod hint;
 mod lists;
 mod manifest;
+mod mutants;
 mod new;
+mod patch;
 mod run;
 mod scratch;
 mod selftest;
@@ -85,7 +89,7 @@ enum Command {
         #[arg(allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// The kit's own checks: reference passes, stubs fail, files agree, book builds.
+    /// The kit's own checks: reference passes, stubs fail, files agree, book builds, mutants are caught.
     Test,
     /// For authors: add an exercise, with every file it needs (see CONTRIBUTING.md).
     New {
@@ -103,6 +107,12 @@ enum Command {
         /// Its title (by default the id's words: `demo-exercise` is "Demo exercise").
         #[arg(long)]
         title: Option<String>,
+    },
+    /// Apply each known-wrong reference in mutants/ and check that the suite catches it, fast.
+    Mutants {
+        /// `all`, a chapter (`chapter1`) or an exercise (`udp-dict`).
+        #[arg(default_value = "all")]
+        what: String,
     },
     /// Build the book (to target/book/student or target/book/teacher).
     Book {
@@ -177,6 +187,7 @@ fn run_command(command: Command) -> Result<bool> {
             };
             new::new(&root, &manifest, &request).map(|()| true)
         }
+        Command::Mutants { what } => mutants::command(&root, &manifest, &what),
         Command::Book { teacher, open } => {
             let (edition, folder) = if teacher {
                 (book::Edition::Teacher, "teacher")

@@ -224,6 +224,8 @@ pub fn manifest_entry(names: &Names, programs: &[String]) -> String {
          page = {page}\n\
          points = 10\n\
          programs = [{programs}]\n\
+         # TODO(author): hints of this exercise's own, the gentlest first; the last may all\n\
+         # but give the code. Until then, two that hold for any exercise.\n\
          hints = [\n  \
            {h1},\n  \
            {h2},\n\
@@ -234,11 +236,14 @@ pub fn manifest_entry(names: &Names, programs: &[String]) -> String {
         file = quoted(&names.file),
         page = quoted(&names.page),
         programs = programs.join(", "),
-        h1 = quoted(
-            "TODO(author): the gentlest hint: where to start, and which test to make pass first."
-        ),
+        h1 = quoted(&format!(
+            "Start from the doc comment of `{}` in exercises/{}: it states what the tests check. \
+             Make the first failing test of `cargo xtask check {}` pass, then the next.",
+            names.function, names.file, names.id
+        )),
         h2 = quoted(
-            "TODO(author): the next hint, more concrete; the last may all but give the code."
+            "Each failure says what was sent, what was expected and what came back: \
+             read the likely cause it names, then the section of the page it points to."
         ),
     )
 }

@@ -17,6 +17,7 @@
 //! `N passed, N failed`.
 
 use crate::book::{self, Edition};
+use crate::lists;
 use crate::manifest::Manifest;
 use crate::mutants;
 use crate::strays;
@@ -245,7 +246,7 @@ fn stubs(root: &Path, manifest: &Manifest, tally: &mut Tally) -> Result<()> {
 
 /// The `pub` items of a file, one line each, whitespace folded: the public
 /// API that a stub and its reference must share.
-fn public_items(text: &str) -> Vec<String> {
+pub(crate) fn public_items(text: &str) -> Vec<String> {
     text.lines()
         .map(str::trim)
         .filter(|l| {
@@ -380,6 +381,15 @@ fn agreement(root: &Path, manifest: &Manifest, tests: &[String], tally: &mut Tal
         orphans.is_empty(),
         "every test belongs to an exercise",
         format!("tests that belong to no exercise of kit.toml (name them chN::exercise_id::…): {orphans:?}"),
+    );
+    let listed = lists::problems(root, manifest);
+    tally.check(
+        listed.is_empty(),
+        "the lists kept by hand agree: README.md's chapter tables (with programs), the chapter pages, the modules' doc lists",
+        format!(
+            "the lists kept by hand disagree with kit.toml (`cargo xtask new` keeps them right):\n{}",
+            listed.join("\n")
+        ),
     );
     for krate in ["exercises", "solutions"] {
         let mods = |k: &str| -> BTreeSet<String> {

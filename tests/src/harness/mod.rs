@@ -8,6 +8,8 @@
 //! - [`bytes`]: bytes as hex and back, for binary protocols.
 //! - [`liveness`]: the [`Liveness`] trait: "is the code under test still running?"
 //! - [`server`]: [`ServerThread`], a `serve(…)` call run on its own thread.
+//! - [`accepting`]: [`Accepting`], a wait that fails at once when a server
+//!   that must serve many clients is stuck reading one of them.
 //! - [`program`]: [`Program`], a runner program as a child process in its own
 //!   process group, killed with the group when dropped.
 //! - [`net`]: [`UdpPeer`] and [`TcpPeer`], the test's side of a conversation.
@@ -28,6 +30,7 @@
 //! - [`rng`]: [`XorShift`], a tiny deterministic random number generator, so
 //!   that tests drawing random cases are reproducible.
 
+pub mod accepting;
 pub mod bytes;
 pub mod console;
 pub mod liveness;
@@ -43,6 +46,7 @@ pub mod task;
 pub mod trickle;
 pub mod watchdog;
 
+pub use accepting::Accepting;
 pub use bytes::{from_hex, hex};
 pub use console::{Keyboard, Screen, ScreenWriter, Typed, keyboard, screen};
 pub use liveness::{Liveness, wait_for};

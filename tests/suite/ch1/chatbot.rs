@@ -2,7 +2,7 @@
 //! for many clients at once, its client, and the runner's two programs.
 
 use netkit_tests::harness::{
-    Liveness, Program, Report, ServerThread, Task, TcpPeer, loopback_listener, show,
+    Accepting, Liveness, Program, Report, ServerThread, Task, TcpPeer, loopback_listener, show,
 };
 use netkit_tests::kit::ch1::chatbot::{
     self, Client, DEFAULT_ANSWER, KEYWORDS, MAX_LINE, NOT_UTF8_REPLY, TOO_LONG_REPLY,
@@ -125,7 +125,8 @@ fn answers_a_client_while_another_stays_idle() {
     let mut idle = TcpPeer::connect(addr);
     let mut busy = TcpPeer::connect(addr);
     busy.send(b"how old are you?\n");
-    match busy.try_read_line(&server) {
+    // Watching the accepting thread ends this wait at once for such a server.
+    match busy.try_read_line(&server.accepting()) {
         Ok(Some(line)) if line == "I'm two years old!" => {}
         other => Report::sent(format!(
             "{}, while another client was connected and idle",
@@ -151,8 +152,9 @@ fn serves_twenty_clients_at_once() {
     let (server, addr) = start_server();
     // All connected before anyone asks: each needs its own conversation.
     let mut peers: Vec<TcpPeer> = (0..20).map(|_| TcpPeer::connect(addr)).collect();
+    let accepting = server.accepting();
     std::thread::scope(|scope| {
-        let server = &server;
+        let server = &accepting;
         let handles: Vec<_> = peers
             .iter_mut()
             .enumerate()
@@ -212,7 +214,7 @@ fn closes_a_connection_whose_line_is_too_long_and_keeps_serving_others() {
     // One byte over the limit and no newline: a server that reads until '\n'
     // with no bound waits (and allocates) for as long as the client sends.
     long.send(&vec![b'x'; MAX_LINE + 1]);
-    match long.try_read_line(&server) {
+    match long.try_read_line(&server.accepting()) {
         Ok(Some(line)) if line == TOO_LONG_REPLY => {}
         got => Report::sent(long.sent())
             .expected(format!("{TOO_LONG_REPLY:?}, then the connection closed"))
@@ -349,6 +351,9 @@ fn chatbot_programs_answer_typed_questions_and_quit_on_an_empty_line() {
     // The server program first, on its own: a raw TCP client asks.
     let mut probe = TcpPeer::connect_watched(addr, &server);
     ask(&mut probe, &server, "hello", "Hello there!");
+    // Closed, so that this test is about the programs, not about serving
+    // two clients at once (the next test is).
+    drop(probe);
     // Then the client program, with questions typed at its prompt.
     let addr = addr.to_string();
     let mut client = Program::start(&["chatbot-client", "--server", &addr]);
@@ -398,6 +403,7 @@ fn chatbot_server_program_serves_two_clients_at_once() {
     let (server, addr) = Program::start_server(&["chatbot-server", "--addr", "127.0.0.1:0"]);
     let mut first = TcpPeer::connect_watched(addr, &server);
     let mut second = TcpPeer::connect_watched(addr, &server);
-    ask(&mut second, &server, "boy or girl?", "I'm a robot!");
-    ask(&mut first, &server, "hello", "Hello there!");
+    let accepting = Accepting::program(&server);
+    ask(&mut second, &accepting, "boy or girl?", "I'm a robot!");
+    ask(&mut first, &accepting, "hello", "Hello there!");
 }

@@ -14,7 +14,7 @@ use rstest::rstest;
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{Read, Write};
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
@@ -268,6 +268,24 @@ fn upload_turns_an_err_reply_into_an_error() {
     }
 }
 
+/// A listener that nobody should connect to: as a [`Liveness`], it fails the
+/// moment a connection is waiting in its queue. The kernel completes a
+/// connection before anyone accepts it, so a client that connected (and now
+/// waits for a reply that never comes) is seen at once, not after a timeout.
+struct NobodyMayConnect(TcpListener);
+
+impl Liveness for NobodyMayConnect {
+    fn check(&self) -> Result<(), String> {
+        match self.0.accept() {
+            Ok((_, from)) => Err(format!(
+                "kit::upload connected (from {from}) although the name .secret is refused: \
+                 it would send a hidden file's content to the server"
+            )),
+            Err(_) => Ok(()),
+        }
+    }
+}
+
 #[test]
 fn upload_refuses_a_hidden_file_before_connecting() {
     let (_source, path) = source_file(".secret", b"password");
@@ -275,28 +293,31 @@ fn upload_refuses_a_hidden_file_before_connecting() {
     let addr = listener
         .local_addr()
         .expect("a bound socket has an address");
+    listener
+        .set_nonblocking(true)
+        .expect("setting non-blocking");
+    let nobody = NobodyMayConnect(listener);
 
-    let what = "kit::upload of a file named .secret";
-    let result = Task::spawn("tcp_upload::upload", move || kit::upload(addr, &path)).join();
+    let what = "kit::upload of a file named .secret, to a listener that never accepts";
+    let result =
+        Task::spawn("tcp_upload::upload", move || kit::upload(addr, &path)).join_watching(&nobody);
     if !matches!(
         result,
         Err(UploadError::Header(HeaderError::BadName { .. }))
     ) {
         Report::sent(what)
-            .expected("Err(BadName { .. }): the server would refuse it anyway")
+            .expected("Err(Header(BadName { .. })): the server would refuse it anyway")
             .got(format!("{result:?}"))
             .cause("check the file's name with check_name before connecting")
             .fail();
     }
-    // The kernel completes a connection before anyone accepts it: a client
-    // that connected would be waiting here.
-    listener
-        .set_nonblocking(true)
-        .expect("setting non-blocking");
-    assert!(
-        listener.accept().is_err(),
-        "kit::upload connected to the server although the name .secret is refused"
-    );
+    if let Err(why) = nobody.check() {
+        Report::sent(what)
+            .expected("no connection: the name is checked before connecting")
+            .got(why)
+            .cause("call check_name(name)? before TcpStream::connect")
+            .fail();
+    }
 }
 
 // ------------------------------------------------ the kit's client to its server

@@ -176,6 +176,28 @@ fn serves_twenty_clients_at_once() {
 }
 
 #[test]
+fn ends_each_answer_with_exactly_one_newline() {
+    let (server, addr) = start_server();
+    let mut peer = TcpPeer::connect(addr);
+    // Two questions at once, then end of file: what comes back is every byte
+    // the server wrote, whole, up to its close.
+    peer.send(b"hello\nhow old are you?\n");
+    peer.shutdown_write();
+    let got = peer.read_to_end(&server, "two answer lines, then the connection closed");
+    let expected = b"Hello there!\nI'm two years old!\n";
+    if got != expected {
+        Report::sent(peer.sent())
+            .expected(show(expected))
+            .got(show(&got))
+            .cause(
+                "write each answer followed by one '\\n' (in one write_all): without it the \
+                 client cannot tell where an answer ends, and waits",
+            )
+            .fail();
+    }
+}
+
+#[test]
 fn replies_an_error_to_a_line_that_is_not_utf8_and_keeps_going() {
     let (server, addr) = start_server();
     let mut peer = TcpPeer::connect(addr);
@@ -206,14 +228,21 @@ fn answers_a_line_of_exactly_max_line_bytes() {
     ask(&mut peer, &server, "hello", "Hello there!");
 }
 
-#[test]
-fn closes_a_connection_whose_line_is_too_long_and_keeps_serving_others() {
+#[rstest]
+// A server that reads until '\n' with no bound answers this line as a question.
+#[case::ended_by_a_newline(true)]
+// And with no '\n' at all, it waits (and allocates) for as long as the client sends.
+#[case::without_a_newline(false)]
+fn closes_a_connection_whose_line_is_too_long_and_keeps_serving_others(#[case] newline: bool) {
     let (server, addr) = start_server();
     let mut other = TcpPeer::connect(addr);
     let mut long = TcpPeer::connect(addr);
-    // One byte over the limit and no newline: a server that reads until '\n'
-    // with no bound waits (and allocates) for as long as the client sends.
-    long.send(&vec![b'x'; MAX_LINE + 1]);
+    // One byte over the limit.
+    let mut line = vec![b'x'; MAX_LINE + 1];
+    if newline {
+        line.push(b'\n');
+    }
+    long.send(&line);
     match long.try_read_line(&server.accepting()) {
         Ok(Some(line)) if line == TOO_LONG_REPLY => {}
         got => Report::sent(long.sent())

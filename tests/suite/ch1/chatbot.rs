@@ -67,7 +67,13 @@ fn answer_knows_every_keyword_of_the_table_in_capitals() {
     for &(keyword, reply) in KEYWORDS {
         let question = format!("PLEASE: {}?", keyword.to_uppercase());
         let got = chatbot::answer(&question);
-        assert_eq!(got, reply, "answer({question:?}) should be {reply:?}");
+        if got != reply {
+            Report::sent(format!("answer({question:?})"))
+                .expected(format!("{reply:?}"))
+                .got(format!("{got:?}"))
+                .cause("lowercase the question before looking for the (lowercase) keywords")
+                .fail();
+        }
     }
 }
 
@@ -105,12 +111,13 @@ fn answers_a_last_question_without_newline_then_closes() {
     peer.send(b"boy or girl?");
     peer.shutdown_write();
     let got = peer.read_line(&server, "the answer \"I'm a robot!\"");
-    assert_eq!(
-        got,
-        "I'm a robot!",
-        "sent {}: a last line without '\\n' is still a question",
-        peer.sent()
-    );
+    if got != "I'm a robot!" {
+        Report::sent(peer.sent())
+            .expected("the answer \"I'm a robot!\"")
+            .got(format!("{got:?}"))
+            .cause("a last line without '\\n' is still a question: read_until returns it at end of file")
+            .fail();
+    }
     peer.expect_closed(
         &server,
         "the server to close once the client has closed its side",
@@ -302,13 +309,22 @@ fn client_sends_each_question_as_a_line_and_returns_each_answer() {
             .map(|question| client.ask(question).map_err(|e| e.to_string()))
     });
     let first = played.read_line(&task, "the question line \"how old are you?\"");
-    assert_eq!(first, "how old are you?", "the question, as one line");
+    if first != "how old are you?" {
+        Report::sent("ask(\"how old are you?\")")
+            .expected("the line \"how old are you?\" at the played server")
+            .got(format!("{first:?}"))
+            .cause("send the question and one '\\n', nothing else")
+            .fail();
+    }
     played.send(b"I'm two years old!\n");
     let second = played.read_line(&task, "the question line \"hello\"");
-    assert_eq!(
-        second, "hello",
-        "the second question, on the same connection"
-    );
+    if second != "hello" {
+        Report::sent("ask(\"how old are you?\"), answered, then ask(\"hello\")")
+            .expected("the line \"hello\", on the same connection")
+            .got(format!("{second:?}"))
+            .cause("send the question and one '\\n', nothing else")
+            .fail();
+    }
     // Windows-style line ending: the client drops the '\r' too.
     played.send(b"Hello there!\r\n");
     let answers = task.join();
@@ -336,17 +352,21 @@ fn client_refuses_a_question_with_a_newline_and_sends_nothing() {
         client.ask("two\nlines").map_err(|e| e.kind())
     });
     let outcome = task.join();
-    assert_eq!(
-        outcome,
-        Err(io::ErrorKind::InvalidInput),
-        "ask(\"two\\nlines\") should fail with InvalidInput: the server would read two questions"
-    );
+    if outcome != Err(io::ErrorKind::InvalidInput) {
+        Report::sent("ask(\"two\\nlines\")")
+            .expected("Err(InvalidInput): the server would read two questions")
+            .got(format!("{outcome:?}"))
+            .cause("refuse a question that contains '\\n' before sending anything")
+            .fail();
+    }
     let sent = played.read_to_end(&(), "the connection to close");
-    assert!(
-        sent.is_empty(),
-        "ask refused the question but still sent {}",
-        show(&sent)
-    );
+    if !sent.is_empty() {
+        Report::sent("ask(\"two\\nlines\"), refused")
+            .expected("nothing sent to the played server")
+            .got(show(&sent))
+            .cause("check the question before writing any of it")
+            .fail();
+    }
 }
 
 #[test]
@@ -358,12 +378,13 @@ fn client_reports_a_server_that_closes_without_answering() {
     played.read_line(&task, "the question line \"hello\"");
     drop(played); // no answer: the connection closes
     let outcome = task.join();
-    assert_eq!(
-        outcome,
-        Err(io::ErrorKind::UnexpectedEof),
-        "the played server closed without answering: ask should fail with UnexpectedEof, not \
-         return an empty answer"
-    );
+    if outcome != Err(io::ErrorKind::UnexpectedEof) {
+        Report::sent("ask(\"hello\"); the played server closed without answering")
+            .expected("Err(UnexpectedEof)")
+            .got(format!("{outcome:?}"))
+            .cause("an answer line ends in '\\n': zero bytes, or bytes without it, mean the server closed first")
+            .fail();
+    }
 }
 
 // ---------------------------------------------------------------- programs
@@ -394,12 +415,16 @@ fn chatbot_programs_answer_typed_questions_and_quit_on_an_empty_line() {
         client.type_line(question);
         let expected = answer_line(answer);
         let line = client.expect_line(&format!("{expected:?}"), |l| l.contains("Bot:"));
-        assert_eq!(
-            line,
-            expected,
-            "typed {question:?} into `{}`",
-            client.command_line()
-        );
+        if line != expected {
+            Report::sent(format!(
+                "typed {question:?} into `{}`",
+                client.command_line()
+            ))
+            .expected(format!("the line {expected:?}"))
+            .got(format!("{line:?}"))
+            .cause("the client prints `Bot: ` and the answer after its prompt `Me: `")
+            .fail();
+        }
     }
     client.type_line("");
     let status = client.wait_exit();
@@ -417,7 +442,13 @@ fn chatbot_client_quits_at_end_of_input() {
     let mut client = Program::start(&["chatbot-client", "--server", &addr]);
     client.type_line("hello");
     let line = client.expect_line("\"Me: Bot: Hello there!\"", |l| l.contains("Bot:"));
-    assert_eq!(line, answer_line("Hello there!"));
+    if line != answer_line("Hello there!") {
+        Report::sent(format!("typed \"hello\" into `{}`", client.command_line()))
+            .expected(format!("the line {:?}", answer_line("Hello there!")))
+            .got(format!("{line:?}"))
+            .cause("the client prints `Bot: ` and the answer after its prompt `Me: `")
+            .fail();
+    }
     client.close_stdin();
     let status = client.wait_exit();
     assert!(

@@ -108,10 +108,29 @@ fn assert_still_serving(addr: SocketAddr, server: &dyn Liveness, dir: &Path, aft
             .fail();
     }
     let saved = std::fs::read(dir.join("after.txt")).unwrap_or_default();
-    assert_eq!(
-        saved, b"still here\n",
-        "after.txt was not saved byte for byte"
-    );
+    if saved != b"still here\n" {
+        Report::sent(format!(
+            "after {after}: UPLOAD 11 after.txt, 11 bytes, end of file"
+        ))
+        .expected(format!("after.txt saved as {}", show(b"still here\n")))
+        .got(format!("after.txt holds {}", show(&saved)))
+        .cause("save exactly the `size` bytes that follow the header")
+        .fail();
+    }
+}
+
+/// After a refused upload of an existing `name`: the folder holds that file
+/// only, with its `original` content.
+fn expect_only_the_original(dir: &Path, name: &str, original: &[u8], sent: &str) {
+    let kept = std::fs::read(dir.join(name)).unwrap_or_default();
+    let left = listing(dir);
+    if kept != original || left != [name] {
+        Report::sent(format!("{sent}, although {name} exists"))
+            .expected(format!("the folder to hold only {name}, still {}", show(original)))
+            .got(format!("the folder holds {left:?}; {name} holds {}", show(&kept)))
+            .cause("an upload never replaces a file: check before receiving, and rename with persist_noclobber")
+            .fail();
+    }
 }
 
 /// A source folder holding `name` with `content`.
@@ -194,13 +213,7 @@ fn server_refuses_an_existing_name_and_keeps_the_old_file() {
             .cause("an upload never replaces a file: check before receiving, and rename with persist_noclobber")
             .fail();
     }
-    let kept = std::fs::read(dest.path().join("keep.txt")).unwrap_or_default();
-    assert_eq!(kept, b"original", "keep.txt was overwritten");
-    assert_eq!(
-        listing(dest.path()),
-        ["keep.txt"],
-        "something was left in the folder"
-    );
+    expect_only_the_original(dest.path(), "keep.txt", b"original", "UPLOAD 11 keep.txt");
     assert_still_serving(addr, &server, dest.path(), "the refused upload of keep.txt");
 }
 
@@ -389,16 +402,7 @@ fn uploads_of_an_existing_name_are_refused_and_the_old_file_stays() {
             )
             .fail(),
     }
-    let original = std::fs::read(dest.path().join("photo.jpg")).unwrap_or_default();
-    assert_eq!(
-        original, b"the original",
-        "the existing photo.jpg was changed"
-    );
-    assert_eq!(
-        listing(dest.path()),
-        ["photo.jpg"],
-        "something was left in the folder"
-    );
+    expect_only_the_original(dest.path(), "photo.jpg", b"the original", what);
 }
 
 // -------------------------------------------------------- memory, programs
@@ -522,10 +526,14 @@ fn via_the_programs_the_client_prints_the_confirmation_or_the_refusal() {
         })
         .fail();
     }
-    assert_eq!(
-        std::fs::read(dest.path().join("hello.txt")).unwrap_or_default(),
-        b"hello ## world\n"
-    );
+    let saved = std::fs::read(dest.path().join("hello.txt")).unwrap_or_default();
+    if saved != b"hello ## world\n" {
+        Report::sent(format!("`netkit {}`", command.join(" ")))
+            .expected(format!("hello.txt saved as {}", show(b"hello ## world\n")))
+            .got(format!("hello.txt holds {}", show(&saved)))
+            .cause("the content is copied as bytes, `##` included")
+            .fail();
+    }
 
     // The same again: the name exists now, so the server refuses.
     let second = Program::start(&command).finish();

@@ -29,7 +29,7 @@
 //!   no file behind, and nothing is ever written outside the folder.
 
 // You will need more from upload_header: check_name, read_header, and
-// for the client's reply MAX_HEADER.
+// MAX_HEADER (to bound the reply the client reads).
 use super::upload_header::HeaderError;
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -10,7 +10,12 @@
 //! says which system call a blocked thread is in, in
 //! `/proc/PID/task/TID/syscall`, so the test can see the mistake itself,
 //! a positive signal, instead of inferring it from an answer that does not
-//! come.
+//! come. No timing is involved: a correct server never enters that state,
+//! however slow the machine.
+//!
+//! What it does not see: an accepting thread that waits some other way (it
+//! joins the client's thread, say, or waits for a lock). Such a server is
+//! still caught, by the test's answer not coming, at the harness's timeout.
 
 use super::Liveness;
 use std::fs;
@@ -79,7 +84,7 @@ impl<L: Liveness> Liveness for Accepting<'_, L> {
             },
         };
         match blocked_in(self.pid, tid) {
-            Some(Blocked::Reading { call, fd }) => Err(format!(
+            Some(Blocked::Reading { call, fd }) if is_socket(self.pid, fd) => Err(format!(
                 "{} serves one client at a time: the thread that should accept the next \
                  client is blocked in {call}() on file descriptor {fd}, reading one client, \
                  while another client waits to be accepted",
@@ -106,6 +111,14 @@ enum Blocked {
 fn blocked_in(pid: u32, tid: i32) -> Option<Blocked> {
     let text = fs::read_to_string(format!("/proc/{pid}/task/{tid}/syscall")).ok()?;
     Some(parse_syscall(&text))
+}
+
+/// Whether `fd` of process `pid` is a socket (its link reads `socket:[…]`):
+/// a thread that reads a file (its own `/proc/self/maps` as it starts, say)
+/// is not reading a client.
+fn is_socket(pid: u32, fd: i64) -> bool {
+    fs::read_link(format!("/proc/{pid}/fd/{fd}"))
+        .is_ok_and(|target| target.to_string_lossy().starts_with("socket:"))
 }
 
 /// The read calls a server's accepting thread has no business blocking in.
@@ -175,11 +188,12 @@ mod tests {
         let tid = rx.recv().expect("the thread's id");
         let seen = super::super::wait_for(&(), || {
             std::thread::park_timeout(super::super::STEP);
-            Ok(matches!(
-                blocked_in(std::process::id(), tid),
-                Some(Blocked::Reading { .. })
-            )
-            .then_some(()))
+            Ok(match blocked_in(std::process::id(), tid) {
+                Some(Blocked::Reading { fd, .. }) => {
+                    is_socket(std::process::id(), fd).then_some(())
+                }
+                _ => None,
+            })
         });
         assert!(seen.is_ok(), "the reading thread was never seen in read()");
     }

@@ -11,6 +11,8 @@
 //! - [`bytes`]: bytes as hex and back, for binary protocols.
 //! - [`liveness`]: the [`Liveness`] trait: "is the code under test still running?"
 //! - [`server`]: [`ServerThread`], a `serve(…)` call run on its own thread.
+//! - [`accepting`]: [`Accepting`], a wait that fails at once when a server
+//!   that must serve many clients is stuck reading one of them.
 //! - [`program`]: [`Program`], a runner program as a child process in its own
 //!   process group, killed with the group and reaped when dropped: the one
 //!   way the harness starts a child ([`probe()`] and [`run_measured`] use it).
@@ -35,6 +37,7 @@
 //!   that tests drawing random cases, or filling files with random-looking
 //!   bytes ([`XorShift::bytes`]), are reproducible.
 
+pub mod accepting;
 pub mod bytes;
 pub mod console;
 pub mod deadlock;
@@ -51,6 +54,7 @@ pub mod task;
 pub mod trickle;
 pub mod watchdog;
 
+pub use accepting::Accepting;
 pub use bytes::{from_hex, hex};
 pub use console::{Keyboard, Screen, ScreenWriter, Typed, keyboard, screen};
 pub use deadlock::{Blocked, DeadlockWatch};

@@ -77,12 +77,8 @@ fn page_of(manifest: &Manifest, what: &str) -> Result<String> {
     if let Some(exercise) = manifest.exercise(what) {
         return Ok(exercise.page.clone());
     }
-    if let Some(page) = manifest
-        .chapters_here()
-        .find(|c| c.id == what)
-        .and_then(|c| c.page.clone())
-    {
-        return Ok(page);
+    if let Some(chapter) = manifest.chapters_here().find(|c| c.id == what) {
+        return Ok(chapter.page.clone());
     }
     // `select` says what a chapter to come will teach, or what exists.
     manifest.select(what)?;

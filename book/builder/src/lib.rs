@@ -365,7 +365,7 @@ mod tests {
                 id: "chapter1".into(),
                 number: 1,
                 title: "One".into(),
-                page: Some("ch1/ex.md".into()),
+                page: "ch1/ex.md".into(),
                 coming: None,
             }],
             exercises: vec![Exercise {

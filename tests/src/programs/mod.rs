@@ -20,13 +20,12 @@
 //! single-threaded process: the suite's way to call code that forks.
 //! [`failure`] says how every program reports an error: in one line.
 
-pub mod failure;
-
 pub mod alternate;
 pub mod bank_transfer;
 pub mod chat;
 pub mod chatbot;
 pub mod copy_dir;
+pub mod failure;
 pub mod fork_basics;
 pub mod parallel_primes;
 pub mod prime_sum;

@@ -24,9 +24,9 @@ pub struct Chapter {
     pub id: String,
     pub number: u32,
     pub title: String,
-    /// The chapter's first page, under `book/src/`; none for a chapter to come.
+    /// The chapter's first page, under `book/src/`; empty for a chapter to come.
     #[serde(default)]
-    pub page: Option<String>,
+    pub page: String,
     /// For a chapter the kit does not have yet, what it will teach
     /// (`server models, select and epoll, the file server`); it has no page
     /// and no exercises until it is written.
@@ -152,7 +152,7 @@ impl Manifest {
             }
         }
         for chapter in &self.chapters {
-            if chapter.is_here() == chapter.page.is_none() {
+            if chapter.is_here() == chapter.page.is_empty() {
                 bail!(
                     "kit.toml: chapter `{}` needs a `page` (its first page under book/src/) \
                      or, while it is not written yet, `coming` (what it will teach), \

@@ -1,8 +1,16 @@
 //! `cargo xtask check` and `cargo xtask list`: where a student stands.
+//!
+//! The suite is built against the student's code. When some exercise files
+//! do not compile, the kit is copied to a scratch folder (`target/scratch/check`)
+//! with each broken file replaced by its pristine stub (`xtask/stubs/`), and
+//! the suite is built and run there: the broken exercises show as `does not
+//! compile`, every other one with its true state.
 
 use crate::manifest::{Exercise, Manifest};
-use crate::suite::{self, Diagnostic, Kit, Outcome};
-use anyhow::Result;
+use crate::scratch::Scratch;
+use crate::suite::{self, Build, Diagnostic, Kit, Outcome, Run};
+use anyhow::{Context, Result};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Where one exercise stands.
@@ -14,12 +22,26 @@ pub enum State {
     Failed { test: String, message: String },
     /// Every test failed on a `todo!()`: nothing written yet.
     NotStarted { message: String },
-    /// Its own file has compile errors.
+    /// Its own file has compile errors (or its tests do not compile against it).
     DoesNotCompile(Vec<Diagnostic>),
-    /// Another file's compile error stops the whole suite from building.
+    /// A file that is no exercise's stops the whole suite from building.
     Blocked,
     /// The suite has no test for it (a kit bug; `cargo xtask test` reports it).
     NoTests,
+}
+
+impl State {
+    /// The state in a word or two, as `check` and `list` print it.
+    pub fn word(&self) -> &'static str {
+        match self {
+            State::Passed => "passed",
+            State::Failed { .. } => "failed",
+            State::NotStarted { .. } => "not started",
+            State::DoesNotCompile(_) => "does not compile",
+            State::Blocked => "not checked",
+            State::NoTests => "no tests",
+        }
+    }
 }
 
 /// One exercise and its state.
@@ -40,42 +62,53 @@ impl Status<'_> {
 /// The outcome of building and running the suite for some exercises.
 pub struct Evaluation<'m> {
     pub statuses: Vec<Status<'m>>,
-    /// Compile errors, when the suite did not build.
+    /// Compile errors to show: those of the broken exercise files, or of
+    /// whatever stopped the suite from building.
     pub errors: Vec<Diagnostic>,
+    /// The student's files that did not compile and were replaced by their
+    /// stubs to check the others (`exercises/src/ch1/udp_dict.rs`).
+    pub replaced: Vec<String>,
+    /// Why nothing could be checked, when a file that is no exercise's does
+    /// not compile.
+    pub blocked: Option<String>,
 }
 
-/// Builds the suite against `kit` and runs the tests of `exercises`.
-pub fn evaluate<'m>(root: &Path, exercises: &[&'m Exercise], kit: Kit) -> Result<Evaluation<'m>> {
+/// Builds the suite against `kit` and runs the tests of `exercises`; exercise
+/// files that do not compile are replaced by their stubs in a scratch copy
+/// (see the module's doc).
+pub fn evaluate<'m>(
+    root: &Path,
+    manifest: &'m Manifest,
+    exercises: &[&'m Exercise],
+    kit: Kit,
+) -> Result<Evaluation<'m>> {
     let build = suite::build(root, kit)?;
-    let Some(executable) = &build.executable else {
+    if let Some(executable) = &build.executable {
+        let run = suite::run(root, executable, &filters(exercises), &[])?;
+        return Ok(Evaluation {
+            statuses: judge(exercises, &run),
+            errors: Vec::new(),
+            replaced: Vec::new(),
+            blocked: None,
+        });
+    }
+    if kit == Kit::Solutions {
+        // The reference has no stub to fall back on: it must compile.
         let errors: Vec<Diagnostic> = build.errors().cloned().collect();
-        let statuses = exercises
-            .iter()
-            .map(|&exercise| {
-                let file = format!("exercises/{}", exercise.file);
-                let own: Vec<Diagnostic> = errors
-                    .iter()
-                    .filter(|d| d.file.as_deref() == Some(file.as_str()))
-                    .cloned()
-                    .collect();
-                let state = if own.is_empty() {
-                    State::Blocked
-                } else {
-                    State::DoesNotCompile(own)
-                };
-                Status {
-                    exercise,
-                    state,
-                    passed: 0,
-                    total: 0,
-                }
-            })
-            .collect();
-        return Ok(Evaluation { statuses, errors });
-    };
-    let filters: Vec<String> = exercises.iter().map(|e| e.test_prefix()).collect();
-    let run = suite::run(root, executable, &filters, &[])?;
-    let statuses = exercises
+        let why = "the reference does not compile".to_string();
+        return Ok(blocked(exercises, errors, BTreeMap::new(), why));
+    }
+    evaluate_with_stubs(root, manifest, exercises, build)
+}
+
+/// The libtest filters that select `exercises`' tests.
+pub fn filters(exercises: &[&Exercise]) -> Vec<String> {
+    exercises.iter().map(|e| e.test_prefix()).collect()
+}
+
+/// The states of `exercises` after one run of the suite.
+pub fn judge<'m>(exercises: &[&'m Exercise], run: &Run) -> Vec<Status<'m>> {
+    exercises
         .iter()
         .map(|&exercise| {
             let prefix = exercise.test_prefix();
@@ -85,29 +118,28 @@ pub fn evaluate<'m>(root: &Path, exercises: &[&'m Exercise], kit: Kit) -> Result
                 .filter(|(name, _)| name.starts_with(&prefix))
                 .collect();
             let passed = mine.iter().filter(|(_, o)| **o == Outcome::Passed).count();
-            let failures: Vec<(&String, &String)> = mine
+            let failures: Vec<(&String, &suite::Failure)> = mine
                 .iter()
                 .filter_map(|(name, o)| match o {
-                    Outcome::Failed(message) => Some((*name, message)),
+                    Outcome::Failed(failure) => Some((*name, failure)),
                     _ => None,
                 })
                 .collect();
-            let state = if mine.is_empty() {
-                State::NoTests
-            } else if failures.is_empty() {
-                State::Passed
-            } else if passed == 0
-                && failures
-                    .iter()
-                    .all(|(_, m)| m.contains("not yet implemented"))
-            {
-                State::NotStarted {
-                    message: failures[0].1.clone(),
-                }
-            } else {
-                State::Failed {
-                    test: failures[0].0.clone(),
-                    message: failures[0].1.clone(),
+            // A failure on a todo!() says "not written yet"; the first other
+            // failure is the one worth showing.
+            let wrong = failures.iter().find(|(_, f)| !f.is_todo());
+            let state = match (failures.first(), wrong) {
+                _ if mine.is_empty() => State::NoTests,
+                (None, _) => State::Passed,
+                (Some((_, first)), None) if passed == 0 => State::NotStarted {
+                    message: first.shown().to_string(),
+                },
+                (Some(first), wrong) => {
+                    let (test, failure) = wrong.unwrap_or(first);
+                    State::Failed {
+                        test: test.to_string(),
+                        message: failure.shown().to_string(),
+                    }
                 }
             };
             Status {
@@ -117,11 +149,218 @@ pub fn evaluate<'m>(root: &Path, exercises: &[&'m Exercise], kit: Kit) -> Result
                 total: mine.len(),
             }
         })
+        .collect()
+}
+
+/// Every exercise blocked, but those whose own files have errors.
+fn blocked<'m>(
+    exercises: &[&'m Exercise],
+    errors: Vec<Diagnostic>,
+    mut broken: BTreeMap<String, Vec<Diagnostic>>,
+    why: String,
+) -> Evaluation<'m> {
+    let statuses = exercises
+        .iter()
+        .map(|&exercise| {
+            let own = broken.remove(&exercise.id).unwrap_or_else(|| {
+                errors
+                    .iter()
+                    .filter(|d| d.file.as_deref() == Some(student_file(exercise).as_str()))
+                    .cloned()
+                    .collect()
+            });
+            let state = if own.is_empty() {
+                State::Blocked
+            } else {
+                State::DoesNotCompile(own)
+            };
+            Status {
+                exercise,
+                state,
+                passed: 0,
+                total: 0,
+            }
+        })
         .collect();
-    Ok(Evaluation {
+    Evaluation {
         statuses,
-        errors: Vec::new(),
-    })
+        errors,
+        replaced: Vec::new(),
+        blocked: Some(why),
+    }
+}
+
+/// `exercises/src/ch1/udp_dict.rs`: the student's file, from the kit's root.
+fn student_file(exercise: &Exercise) -> String {
+    format!("exercises/{}", exercise.file)
+}
+
+/// The exercise a compile error belongs to: the one in whose file it is, or
+/// whose tests, runner program or probe no longer compile against that file
+/// (a public item changed). `None` for an error in any other file.
+fn owner<'m>(manifest: &'m Manifest, error: &Diagnostic) -> Option<&'m Exercise> {
+    let file = error.file.as_deref()?;
+    let module = |e: &Exercise| {
+        Path::new(&e.file)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let exercises = &manifest.exercises;
+    if let Some(e) = exercises.iter().find(|e| file == student_file(e)) {
+        return Some(e);
+    }
+    if let Some(e) = exercises
+        .iter()
+        .find(|e| file == format!("tests/suite/ch{}/{}.rs", e.chapter, module(e)))
+    {
+        return Some(e);
+    }
+    if !(file.starts_with("tests/src/programs/") || file.starts_with("tests/src/probes/")) {
+        return None;
+    }
+    // A runner program or a probe: the exercise its failing line names
+    // (`chat_protocol::parse`), else the one it is named after.
+    let stem = Path::new(file)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    exercises
+        .iter()
+        .find(|e| error.rendered.contains(&format!("{}::", module(e))))
+        .or_else(|| exercises.iter().find(|e| module(e) == stem))
+}
+
+/// The kit's own build failed: replaces each broken exercise file by its
+/// stub in a scratch copy, rebuilding until the suite builds there (a stub
+/// in place may break an exercise that used the student's version, which is
+/// then replaced in turn), or until an error no stub can fix.
+fn evaluate_with_stubs<'m>(
+    root: &Path,
+    manifest: &'m Manifest,
+    exercises: &[&'m Exercise],
+    first: Build,
+) -> Result<Evaluation<'m>> {
+    let mut errors: Vec<Diagnostic> = first.errors().cloned().collect();
+    let mut broken: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
+    let mut replaced: Vec<&Exercise> = Vec::new();
+    let mut shown: Vec<Diagnostic> = Vec::new();
+    let mut scratch: Option<Scratch> = None;
+    loop {
+        let mut newly: Vec<&Exercise> = Vec::new();
+        let mut others: Vec<Diagnostic> = Vec::new();
+        for error in &errors {
+            match owner(manifest, error) {
+                Some(e) if !replaced.iter().any(|r| r.id == e.id) => {
+                    if !newly.iter().any(|n| n.id == e.id) {
+                        newly.push(e);
+                    }
+                    broken.entry(e.id.clone()).or_default().push(error.clone());
+                }
+                _ => others.push(error.clone()),
+            }
+        }
+        shown.extend(errors.iter().cloned());
+        let missing: Vec<&Exercise> = newly
+            .iter()
+            .copied()
+            .filter(|e| !e.pristine_stub_path(root).is_file())
+            .collect();
+        if !others.is_empty() || newly.is_empty() || !missing.is_empty() {
+            let why = blocked_why(&others, &missing);
+            let mut evaluation = blocked(exercises, shown, broken, why);
+            evaluation.replaced = replaced.iter().map(|e| student_file(e)).collect();
+            return Ok(evaluation);
+        }
+        let copy = match scratch.take() {
+            Some(copy) => copy,
+            None => {
+                let fresh = !root.join("target/scratch/check/target").exists();
+                if fresh {
+                    println!(
+                        "(building a copy of the kit in target/scratch/check: its first build takes a few minutes)"
+                    );
+                }
+                Scratch::sync(root, "check")?
+            }
+        };
+        for e in &newly {
+            let path = e.pristine_stub_path(root);
+            let stub =
+                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            copy.put(&Path::new("exercises").join(&e.file), &stub)?;
+        }
+        replaced.extend(newly);
+        let build = suite::build(copy.root(), Kit::Exercises)?;
+        if let Some(executable) = &build.executable {
+            let run = suite::run(copy.root(), executable, &filters(exercises), &[])?;
+            let mut statuses = judge(exercises, &run);
+            for status in &mut statuses {
+                if let Some(own) = broken.remove(&status.exercise.id) {
+                    status.state = State::DoesNotCompile(own);
+                    status.passed = 0;
+                    status.total = 0;
+                }
+            }
+            return Ok(Evaluation {
+                statuses,
+                errors: shown,
+                replaced: replaced.iter().map(|e| student_file(e)).collect(),
+                blocked: None,
+            });
+        }
+        errors = build
+            .errors()
+            .map(|d| relocated(d, copy.root(), root))
+            .collect();
+        scratch = Some(copy);
+    }
+}
+
+/// A diagnostic of the scratch build, pointed at the kit's own files.
+fn relocated(d: &Diagnostic, scratch: &Path, root: &Path) -> Diagnostic {
+    let (from, to) = (scratch.display().to_string(), root.display().to_string());
+    let mut d = d.clone();
+    d.rendered = d.rendered.replace(&from, &to);
+    d.file = d.file.map(|f| f.replace(&format!("{from}/"), ""));
+    d
+}
+
+/// Why nothing could be checked.
+fn blocked_why(others: &[Diagnostic], missing: &[&Exercise]) -> String {
+    if let Some(e) = missing.first() {
+        return format!(
+            "{} does not compile, and the kit has no pristine copy of it at {}: \
+             nothing can be checked until it compiles",
+            student_file(e),
+            e.pristine_stub_path(Path::new("")).display()
+        );
+    }
+    let mut files: Vec<&str> = others
+        .iter()
+        .map(|d| d.file.as_deref().unwrap_or("(no file)"))
+        .collect();
+    files.dedup();
+    format!(
+        "{} does not compile, and it is no exercise's file: nothing can be checked until it does \
+         (`git diff {}` shows what changed since the kit was handed out)",
+        files.join(", "),
+        files.first().copied().unwrap_or(".")
+    )
+}
+
+/// The one line that says which files were replaced by their stubs.
+fn replaced_line(replaced: &[String]) -> Option<String> {
+    match replaced {
+        [] => None,
+        [one] => Some(format!(
+            "{one} does not compile; checking the others with its stub in its place."
+        )),
+        [rest @ .., last] => Some(format!(
+            "{} and {last} do not compile; checking the others with their stubs in their place.",
+            rest.join(", ")
+        )),
+    }
 }
 
 /// `cargo xtask check WHAT [--solutions]`: prints one block per exercise and
@@ -133,7 +372,8 @@ pub fn check(root: &Path, manifest: &Manifest, what: &str, kit: Kit) -> Result<b
         describe(what, exercises.len()),
         kit.name()
     );
-    let evaluation = evaluate(root, &exercises, kit)?;
+    let evaluation = evaluate(root, manifest, &exercises, kit)?;
+    print_notes(&evaluation);
     print_errors(&evaluation.errors);
     print_statuses(manifest, &evaluation.statuses, true);
     let done = evaluation.statuses.iter().filter(|s| s.is_done()).count();
@@ -152,9 +392,10 @@ pub fn check(root: &Path, manifest: &Manifest, what: &str, kit: Kit) -> Result<b
 /// `cargo xtask list`: every exercise by chapter, with its state.
 pub fn list(root: &Path, manifest: &Manifest, kit: Kit) -> Result<()> {
     let exercises = manifest.select("all")?;
-    let evaluation = evaluate(root, &exercises, kit)?;
+    let evaluation = evaluate(root, manifest, &exercises, kit)?;
+    print_notes(&evaluation);
     if !evaluation.errors.is_empty() {
-        println!("(your code does not compile: `cargo xtask check all` shows the errors)");
+        println!("(`cargo xtask check all` shows the compiler's errors)");
     }
     print_statuses(manifest, &evaluation.statuses, false);
     Ok(())
@@ -165,6 +406,16 @@ fn describe(what: &str, count: usize) -> String {
         "all" => format!("all {count} exercises"),
         w if w.starts_with("chapter") => format!("the {count} exercises of {w}"),
         w => format!("exercise `{w}`"),
+    }
+}
+
+/// Which files were replaced by their stubs, or why nothing was checked.
+fn print_notes(evaluation: &Evaluation<'_>) {
+    if let Some(line) = replaced_line(&evaluation.replaced) {
+        println!("{line}");
+    }
+    if let Some(why) = &evaluation.blocked {
+        println!("{why}");
     }
 }
 
@@ -197,14 +448,13 @@ fn print_statuses(manifest: &Manifest, statuses: &[Status<'_>], detailed: bool) 
                 .unwrap_or("");
             println!("\nchapter {} · {title}", exercise.chapter);
         }
-        let (mark, word) = match &status.state {
-            State::Passed => ("✓", "passed"),
-            State::Failed { .. } => ("✗", "failed"),
-            State::NotStarted { .. } => ("·", "not started"),
-            State::DoesNotCompile(_) => ("✗", "does not compile"),
-            State::Blocked => ("?", "not checked"),
-            State::NoTests => ("?", "no tests"),
+        let mark = match &status.state {
+            State::Passed => "✓",
+            State::Failed { .. } | State::DoesNotCompile(_) => "✗",
+            State::NotStarted { .. } => "·",
+            State::Blocked | State::NoTests => "?",
         };
+        let word = status.state.word();
         let count = if status.total > 0 {
             format!("{}/{} tests", status.passed, status.total)
         } else {

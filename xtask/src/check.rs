@@ -11,7 +11,19 @@ use crate::scratch::Scratch;
 use crate::suite::{self, Build, Diagnostic, Kit, Outcome, Run};
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Where the pristine stubs live, from the kit's root:
+/// `xtask/stubs/src/ch1/udp_dict.rs` is the stub of
+/// `exercises/src/ch1/udp_dict.rs` byte for byte (`cargo xtask test` checks
+/// it), kept in xtask/ where a student does not edit it.
+pub const PRISTINE_STUBS: &str = "xtask/stubs";
+
+/// The pristine stub of `exercise`: `check` builds with it in place of a
+/// student's file that does not compile, so that the others can be checked.
+pub fn pristine_stub(root: &Path, exercise: &Exercise) -> PathBuf {
+    root.join(PRISTINE_STUBS).join(&exercise.file)
+}
 
 /// Where one exercise stands.
 #[derive(Debug)]
@@ -264,7 +276,7 @@ fn evaluate_with_stubs<'m>(
         let missing: Vec<&Exercise> = newly
             .iter()
             .copied()
-            .filter(|e| !e.pristine_stub_path(root).is_file())
+            .filter(|e| !pristine_stub(root, e).is_file())
             .collect();
         if !others.is_empty() || newly.is_empty() || !missing.is_empty() {
             let why = blocked_why(&others, &missing);
@@ -285,7 +297,7 @@ fn evaluate_with_stubs<'m>(
             }
         };
         for e in &newly {
-            let path = e.pristine_stub_path(root);
+            let path = pristine_stub(root, e);
             let stub =
                 std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
             copy.put(&Path::new("exercises").join(&e.file), &stub)?;
@@ -333,7 +345,7 @@ fn blocked_why(others: &[Diagnostic], missing: &[&Exercise]) -> String {
             "{} does not compile, and the kit has no pristine copy of it at {}: \
              nothing can be checked until it compiles",
             student_file(e),
-            e.pristine_stub_path(Path::new("")).display()
+            pristine_stub(Path::new(""), e).display()
         );
     }
     let mut files: Vec<&str> = others
@@ -515,4 +527,101 @@ fn print_pointers(exercise: &Exercise) {
         exercise.page_path(),
         exercise.id
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest() -> Manifest {
+        // The kit's own kit.toml: its exercises are the ones errors map to.
+        let xtask = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets it");
+        let root = Path::new(&xtask).parent().expect("xtask/ is in the kit");
+        Manifest::load(root).expect("the kit's kit.toml")
+    }
+
+    fn error_in(file: &str, rendered: &str) -> Diagnostic {
+        Diagnostic {
+            level: "error".into(),
+            file: Some(file.into()),
+            line: Some(1),
+            message: "mismatched types".into(),
+            rendered: rendered.into(),
+            krate: "netkit-tests".into(),
+        }
+    }
+
+    #[test]
+    fn a_compile_error_belongs_to_the_exercise_whose_file_or_tests_it_is_in() {
+        let m = manifest();
+        let owner_of =
+            |file: &str, rendered: &str| owner(&m, &error_in(file, rendered)).map(|e| e.id.clone());
+        assert_eq!(
+            owner_of("exercises/src/ch1/udp_dict.rs", ""),
+            Some("udp-dict".into()),
+            "an error in the exercise's own file"
+        );
+        assert_eq!(
+            owner_of("tests/suite/ch2/chat_protocol.rs", ""),
+            Some("chat-protocol".into()),
+            "its tests no longer compile against it: a public item changed"
+        );
+        assert_eq!(
+            owner_of(
+                "tests/src/programs/chat.rs",
+                "let m = chat_protocol::parse_line(&line);"
+            ),
+            Some("chat-protocol".into()),
+            "a runner program's line names the exercise it calls"
+        );
+        assert_eq!(
+            owner_of("exercises/src/ch1/mod.rs", ""),
+            None,
+            "a mod.rs is no exercise's file: it blocks"
+        );
+        assert_eq!(
+            owner_of("tests/src/harness/net.rs", ""),
+            None,
+            "the harness is no exercise's"
+        );
+    }
+
+    #[test]
+    fn says_in_one_line_which_files_were_replaced_by_their_stubs() {
+        assert_eq!(replaced_line(&[]), None, "nothing replaced, nothing said");
+        assert_eq!(
+            replaced_line(&["exercises/src/ch1/udp_dict.rs".into()]).as_deref(),
+            Some(
+                "exercises/src/ch1/udp_dict.rs does not compile; checking the others with its stub in its place."
+            )
+        );
+        assert_eq!(
+            replaced_line(&["a.rs".into(), "b.rs".into(), "c.rs".into()]).as_deref(),
+            Some(
+                "a.rs, b.rs and c.rs do not compile; checking the others with their stubs in their place."
+            )
+        );
+    }
+
+    #[test]
+    fn a_scratch_builds_diagnostic_points_at_the_kits_files() {
+        let d = error_in(
+            "/kit/target/scratch/check/tests/suite/ch1/udp_dict.rs",
+            "error\n --> /kit/target/scratch/check/tests/suite/ch1/udp_dict.rs:3:5",
+        );
+        let d = relocated(
+            &d,
+            Path::new("/kit/target/scratch/check"),
+            Path::new("/kit"),
+        );
+        assert_eq!(
+            d.file.as_deref(),
+            Some("tests/suite/ch1/udp_dict.rs"),
+            "the file, from the kit's root"
+        );
+        assert_eq!(
+            d.rendered, "error\n --> /kit/tests/suite/ch1/udp_dict.rs:3:5",
+            "the compiler's text, pointed at the kit"
+        );
+    }
 }

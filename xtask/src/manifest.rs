@@ -5,11 +5,6 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-/// Where the pristine stubs live, from the kit's root: `xtask/stubs/src/ch1/udp_dict.rs`
-/// is the stub of `exercises/src/ch1/udp_dict.rs`, byte for byte (`cargo xtask test`
-/// checks it).
-pub const PRISTINE_STUBS: &str = "xtask/stubs";
-
 /// The whole manifest.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,13 +66,6 @@ impl Exercise {
     /// The student's file, from the kit's root.
     pub fn stub_path(&self, root: &Path) -> PathBuf {
         root.join("exercises").join(&self.file)
-    }
-
-    /// The pristine stub, kept in xtask/ where a student does not edit it:
-    /// `check` builds with it in place of a student's file that does not
-    /// compile, so that the other exercises can still be checked.
-    pub fn pristine_stub_path(&self, root: &Path) -> PathBuf {
-        root.join(PRISTINE_STUBS).join(&self.file)
     }
 
     /// The reference file, from the kit's root.

@@ -587,6 +587,50 @@ mod tests {
     }
 
     #[test]
+    fn a_failure_on_a_todo_anywhere_is_not_started_and_a_wrong_answer_is_failed() {
+        let m = manifest();
+        let udp = m.exercise("udp-dict").expect("udp-dict is in kit.toml");
+        let todo = |own: &str, other: Option<&str>| {
+            Outcome::Failed(suite::Failure {
+                message: own.into(),
+                todo: other.map(str::to_string),
+            })
+        };
+        let mut run = Run::default();
+        run.outcomes.insert(
+            "ch1::udp_dict::a".into(),
+            todo(
+                "not yet implemented: reply",
+                Some("not yet implemented: reply"),
+            ),
+        );
+        // The server thread's todo!() is in the output; the test saw a reset.
+        run.outcomes.insert(
+            "ch1::udp_dict::b".into(),
+            todo(
+                "sending failed: Connection reset by peer",
+                Some("not yet implemented: serve"),
+            ),
+        );
+        let states = judge(&[udp], &run);
+        assert!(
+            matches!(&states[0].state, State::NotStarted { message } if message == "not yet implemented: reply"),
+            "every failure on a todo!(): not started, got {:?}",
+            states[0].state
+        );
+        run.outcomes.insert(
+            "ch1::udp_dict::c".into(),
+            todo("expected \"fruit\", got \"ERR\"", None),
+        );
+        let states = judge(&[udp], &run);
+        assert!(
+            matches!(&states[0].state, State::Failed { test, .. } if test == "ch1::udp_dict::c"),
+            "a wrong answer is failed, and it is the failure shown, got {:?}",
+            states[0].state
+        );
+    }
+
+    #[test]
     fn says_in_one_line_which_files_were_replaced_by_their_stubs() {
         assert_eq!(replaced_line(&[]), None, "nothing replaced, nothing said");
         assert_eq!(

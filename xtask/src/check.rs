@@ -63,6 +63,9 @@ pub struct Status<'m> {
     pub state: State,
     pub passed: usize,
     pub total: usize,
+    /// Said under its state: that it was checked with the stub of an
+    /// exercise it uses in place of the student's broken file.
+    pub note: Option<String>,
 }
 
 impl Status<'_> {
@@ -159,6 +162,7 @@ pub fn judge<'m>(exercises: &[&'m Exercise], run: &Run) -> Vec<Status<'m>> {
                 state,
                 passed,
                 total: mine.len(),
+                note: None,
             }
         })
         .collect()
@@ -191,6 +195,7 @@ fn blocked<'m>(
                 state,
                 passed: 0,
                 total: 0,
+                note: None,
             }
         })
         .collect();
@@ -307,11 +312,27 @@ fn evaluate_with_stubs<'m>(
         if let Some(executable) = &build.executable {
             let run = suite::run(copy.root(), executable, &filters(exercises), &[])?;
             let mut statuses = judge(exercises, &run);
+            let uses = crate::mutants::dependencies(root, manifest);
             for status in &mut statuses {
                 if let Some(own) = broken.remove(&status.exercise.id) {
                     status.state = State::DoesNotCompile(own);
                     status.passed = 0;
                     status.total = 0;
+                    continue;
+                }
+                let stand_ins: Vec<String> = replaced
+                    .iter()
+                    .filter(|r| {
+                        uses.get(&status.exercise.id)
+                            .is_some_and(|u| u.contains(&r.id))
+                    })
+                    .map(|r| format!("{}'s stub in place of your {}", r.id, student_file(r)))
+                    .collect();
+                if !stand_ins.is_empty() {
+                    status.note = Some(format!(
+                        "checked with {}, which does not compile: this state may change once it does",
+                        stand_ins.join(" and ")
+                    ));
                 }
             }
             return Ok(Evaluation {
@@ -478,6 +499,9 @@ fn print_statuses(manifest: &Manifest, statuses: &[Status<'_>], detailed: bool) 
         );
         if !detailed {
             continue;
+        }
+        if let Some(note) = &status.note {
+            println!("      {note}");
         }
         match &status.state {
             State::Passed => {}

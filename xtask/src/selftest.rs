@@ -631,3 +631,42 @@ fn mutant_check(root: &Path, manifest: &Manifest, tally: &mut Tally) -> Result<(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pristine_stub_must_be_the_stub_byte_for_byte() {
+        let xtask = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets it");
+        let kit = Path::new(&xtask).parent().expect("xtask/ is in the kit");
+        let manifest = Manifest::load(kit).expect("the kit's kit.toml");
+        let udp = manifest
+            .exercise("udp-dict")
+            .expect("udp-dict is in kit.toml");
+        let root = tempfile::tempdir().expect("a temp folder");
+        let stub = udp.stub_path(root.path());
+        let kept = pristine_stub(root.path(), udp);
+        for path in [&stub, &kept] {
+            std::fs::create_dir_all(path.parent().expect("a folder")).expect("folders");
+        }
+        std::fs::write(&stub, "todo!()").expect("the stub");
+        let missing = pristine_stub_problem(root.path(), udp).unwrap_or_default();
+        assert!(
+            missing.contains("cp exercises/src/ch1/udp_dict.rs xtask/stubs/src/ch1/udp_dict.rs"),
+            "a missing copy is reported with the command that makes it: {missing}"
+        );
+        std::fs::write(&kept, "todo!() ").expect("a copy that differs");
+        let differs = pristine_stub_problem(root.path(), udp).unwrap_or_default();
+        assert!(
+            differs.contains("differs") && differs.contains("`cp exercises/src/ch1/udp_dict.rs"),
+            "a copy that differs is reported with the cp command: {differs}"
+        );
+        std::fs::write(&kept, "todo!()").expect("the same bytes");
+        assert_eq!(
+            pristine_stub_problem(root.path(), udp),
+            None,
+            "the same bytes: nothing to say"
+        );
+    }
+}

@@ -14,14 +14,18 @@
 //! - [`strays`]: catching processes the suite leaves behind.
 //! - [`scratch`]: scratch copies of the kit, built incrementally beside it.
 //! - [`book`]: building the book (student and teacher editions) and checking it.
+//! - [`new`]: `new`, an exercise added in one step, for authors.
+//! - [`lists`]: the lists of exercises kept by hand (README, chapter pages).
 //!
 //! Adding a command is one new variant of [`Command`] and one arm in `main`.
 
 mod book;
 mod check;
 mod hint;
+mod lists;
 mod manifest;
 mod mutants;
+mod new;
 mod patch;
 mod run;
 mod scratch;
@@ -89,6 +93,23 @@ enum Command {
     },
     /// The kit's own checks: reference passes, stubs fail, files agree, book builds, mutants are caught.
     Test,
+    /// For authors: add an exercise, with every file it needs (see CONTRIBUTING.md).
+    New {
+        /// Its id, kebab-case, saying what is built: `udp-dict`.
+        id: String,
+        /// The chapter it belongs to (its number in kit.toml).
+        #[arg(long)]
+        chapter: u32,
+        /// A program of the runner that uses it (`--program demo-server`; repeat for more).
+        #[arg(long = "program", value_name = "NAME")]
+        programs: Vec<String>,
+        /// Its code forks: the tests call it through a probe, in a fresh process.
+        #[arg(long)]
+        forks: bool,
+        /// Its title (by default the id's words: `demo-exercise` is "Demo exercise").
+        #[arg(long)]
+        title: Option<String>,
+    },
     /// Apply each known-wrong reference in mutants/ and check that the suite catches it, fast.
     Mutants {
         /// `all`, a chapter (`chapter1`) or an exercise (`udp-dict`).
@@ -175,6 +196,22 @@ fn run_command(command: Command) -> Result<bool> {
         )
         .map(|()| true),
         Command::Test => selftest::test(&root, &manifest),
+        Command::New {
+            id,
+            chapter,
+            programs,
+            forks,
+            title,
+        } => {
+            let request = new::Request {
+                id,
+                chapter,
+                title,
+                programs,
+                forks,
+            };
+            new::new(&root, &manifest, &request).map(|()| true)
+        }
         Command::Mutants { what } => mutants::command(&root, &manifest, &what),
         Command::Book { teacher, open } => {
             let (edition, folder) = if teacher {

@@ -21,6 +21,7 @@
 
 use crate::book::{self, Edition};
 use crate::check::{PRISTINE_STUBS, pristine_stub};
+use crate::lists;
 use crate::manifest::{Exercise, Manifest};
 use crate::mutants;
 use crate::stability;
@@ -312,7 +313,7 @@ fn stable_states(
 
 /// The `pub` items of a file, one line each, whitespace folded: the public
 /// API that a stub and its reference must share.
-fn public_items(text: &str) -> Vec<String> {
+pub(crate) fn public_items(text: &str) -> Vec<String> {
     text.lines()
         .map(str::trim)
         .filter(|l| {
@@ -465,6 +466,15 @@ fn agreement(root: &Path, manifest: &Manifest, tests: &[String], tally: &mut Tal
         orphans.is_empty(),
         "every test belongs to an exercise",
         format!("tests that belong to no exercise of kit.toml (name them chN::exercise_id::…): {orphans:?}"),
+    );
+    let listed = lists::problems(root, manifest);
+    tally.check(
+        listed.is_empty(),
+        "the lists kept by hand agree: README.md's chapter tables (with programs), the chapter pages, the modules' doc lists",
+        format!(
+            "the lists kept by hand disagree with kit.toml (`cargo xtask new` keeps them right):\n{}",
+            listed.join("\n")
+        ),
     );
     for krate in ["exercises", "solutions"] {
         let mods = |k: &str| -> BTreeSet<String> {

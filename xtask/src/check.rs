@@ -227,13 +227,29 @@ fn owner<'m>(manifest: &'m Manifest, error: &Diagnostic) -> Option<&'m Exercise>
     if let Some(e) = exercises.iter().find(|e| file == student_file(e)) {
         return Some(e);
     }
+    let in_kit_code = file.starts_with("tests/suite/")
+        || file.starts_with("tests/src/programs/")
+        || file.starts_with("tests/src/probes/");
+    if !in_kit_code {
+        return None;
+    }
+    // The compiler's notes often point at the item that changed ("function
+    // defined here --> exercises/src/ch2/chat_protocol.rs:144:8"): that
+    // exercise, even when the failing line is another exercise's test.
+    if let Some(e) = exercises.iter().find(|e| {
+        error
+            .rendered
+            .contains(&format!("--> {}:", student_file(e)))
+    }) {
+        return Some(e);
+    }
     if let Some(e) = exercises
         .iter()
         .find(|e| file == format!("tests/suite/ch{}/{}.rs", e.chapter, module(e)))
     {
         return Some(e);
     }
-    if !(file.starts_with("tests/src/programs/") || file.starts_with("tests/src/probes/")) {
+    if file.starts_with("tests/suite/") {
         return None;
     }
     // A runner program or a probe: the exercise its failing line names
@@ -597,6 +613,19 @@ mod tests {
             ),
             Some("chat-protocol".into()),
             "a runner program's line names the exercise it calls"
+        );
+        assert_eq!(
+            owner_of(
+                "tests/suite/ch2/chat_server.rs",
+                "error[E0308]: mismatched types\nnote: function defined here\n   --> exercises/src/ch2/chat_protocol.rs:144:8"
+            ),
+            Some("chat-protocol".into()),
+            "the compiler's note points at the exercise whose item changed"
+        );
+        assert_eq!(
+            owner_of("tests/suite/ch2/mod.rs", ""),
+            None,
+            "the suite's mod.rs is no exercise's"
         );
         assert_eq!(
             owner_of("exercises/src/ch1/mod.rs", ""),

@@ -1,9 +1,29 @@
 //! `cargo xtask check` and `cargo xtask list`: where a student stands.
+//!
+//! The suite is built against the student's code. When some exercise files
+//! do not compile, the kit is copied to a scratch folder (`target/scratch/check`)
+//! with each broken file replaced by its pristine stub (`xtask/stubs/`), and
+//! the suite is built and run there: the broken exercises show as `does not
+//! compile`, every other one with its true state.
 
 use crate::manifest::{Exercise, Manifest};
-use crate::suite::{self, Diagnostic, Kit, Outcome};
-use anyhow::Result;
-use std::path::Path;
+use crate::scratch::Scratch;
+use crate::suite::{self, Build, Diagnostic, Kit, Outcome, Run};
+use anyhow::{Context, Result};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Where the pristine stubs live, from the kit's root:
+/// `xtask/stubs/src/ch1/udp_dict.rs` is the stub of
+/// `exercises/src/ch1/udp_dict.rs` byte for byte (`cargo xtask test` checks
+/// it), kept in xtask/ where a student does not edit it.
+pub const PRISTINE_STUBS: &str = "xtask/stubs";
+
+/// The pristine stub of `exercise`: `check` builds with it in place of a
+/// student's file that does not compile, so that the others can be checked.
+pub fn pristine_stub(root: &Path, exercise: &Exercise) -> PathBuf {
+    root.join(PRISTINE_STUBS).join(&exercise.file)
+}
 
 /// Where one exercise stands.
 #[derive(Debug)]
@@ -14,12 +34,26 @@ pub enum State {
     Failed { test: String, message: String },
     /// Every test failed on a `todo!()`: nothing written yet.
     NotStarted { message: String },
-    /// Its own file has compile errors.
+    /// Its own file has compile errors (or its tests do not compile against it).
     DoesNotCompile(Vec<Diagnostic>),
-    /// Another file's compile error stops the whole suite from building.
+    /// A file that is no exercise's stops the whole suite from building.
     Blocked,
     /// The suite has no test for it (a kit bug; `cargo xtask test` reports it).
     NoTests,
+}
+
+impl State {
+    /// The state in a word or two, as `check` and `list` print it.
+    pub fn word(&self) -> &'static str {
+        match self {
+            State::Passed => "passed",
+            State::Failed { .. } => "failed",
+            State::NotStarted { .. } => "not started",
+            State::DoesNotCompile(_) => "does not compile",
+            State::Blocked => "not checked",
+            State::NoTests => "no tests",
+        }
+    }
 }
 
 /// One exercise and its state.
@@ -29,6 +63,9 @@ pub struct Status<'m> {
     pub state: State,
     pub passed: usize,
     pub total: usize,
+    /// Said under its state: that it was checked with the stub of an
+    /// exercise it uses in place of the student's broken file.
+    pub note: Option<String>,
 }
 
 impl Status<'_> {
@@ -40,42 +77,53 @@ impl Status<'_> {
 /// The outcome of building and running the suite for some exercises.
 pub struct Evaluation<'m> {
     pub statuses: Vec<Status<'m>>,
-    /// Compile errors, when the suite did not build.
+    /// Compile errors to show: those of the broken exercise files, or of
+    /// whatever stopped the suite from building.
     pub errors: Vec<Diagnostic>,
+    /// The student's files that did not compile and were replaced by their
+    /// stubs to check the others (`exercises/src/ch1/udp_dict.rs`).
+    pub replaced: Vec<String>,
+    /// Why nothing could be checked, when a file that is no exercise's does
+    /// not compile.
+    pub blocked: Option<String>,
 }
 
-/// Builds the suite against `kit` and runs the tests of `exercises`.
-pub fn evaluate<'m>(root: &Path, exercises: &[&'m Exercise], kit: Kit) -> Result<Evaluation<'m>> {
+/// Builds the suite against `kit` and runs the tests of `exercises`; exercise
+/// files that do not compile are replaced by their stubs in a scratch copy
+/// (see the module's doc).
+pub fn evaluate<'m>(
+    root: &Path,
+    manifest: &'m Manifest,
+    exercises: &[&'m Exercise],
+    kit: Kit,
+) -> Result<Evaluation<'m>> {
     let build = suite::build(root, kit)?;
-    let Some(executable) = &build.executable else {
+    if let Some(executable) = &build.executable {
+        let run = suite::run(root, executable, &filters(exercises), &[])?;
+        return Ok(Evaluation {
+            statuses: judge(exercises, &run),
+            errors: Vec::new(),
+            replaced: Vec::new(),
+            blocked: None,
+        });
+    }
+    if kit == Kit::Solutions {
+        // The reference has no stub to fall back on: it must compile.
         let errors: Vec<Diagnostic> = build.errors().cloned().collect();
-        let statuses = exercises
-            .iter()
-            .map(|&exercise| {
-                let file = format!("exercises/{}", exercise.file);
-                let own: Vec<Diagnostic> = errors
-                    .iter()
-                    .filter(|d| d.file.as_deref() == Some(file.as_str()))
-                    .cloned()
-                    .collect();
-                let state = if own.is_empty() {
-                    State::Blocked
-                } else {
-                    State::DoesNotCompile(own)
-                };
-                Status {
-                    exercise,
-                    state,
-                    passed: 0,
-                    total: 0,
-                }
-            })
-            .collect();
-        return Ok(Evaluation { statuses, errors });
-    };
-    let filters: Vec<String> = exercises.iter().map(|e| e.test_prefix()).collect();
-    let run = suite::run(root, executable, &filters, &[])?;
-    let statuses = exercises
+        let why = "the reference does not compile".to_string();
+        return Ok(blocked(exercises, errors, BTreeMap::new(), why));
+    }
+    evaluate_with_stubs(root, manifest, exercises, build)
+}
+
+/// The libtest filters that select `exercises`' tests.
+pub fn filters(exercises: &[&Exercise]) -> Vec<String> {
+    exercises.iter().map(|e| e.test_prefix()).collect()
+}
+
+/// The states of `exercises` after one run of the suite.
+pub fn judge<'m>(exercises: &[&'m Exercise], run: &Run) -> Vec<Status<'m>> {
+    exercises
         .iter()
         .map(|&exercise| {
             let prefix = exercise.test_prefix();
@@ -85,29 +133,28 @@ pub fn evaluate<'m>(root: &Path, exercises: &[&'m Exercise], kit: Kit) -> Result
                 .filter(|(name, _)| name.starts_with(&prefix))
                 .collect();
             let passed = mine.iter().filter(|(_, o)| **o == Outcome::Passed).count();
-            let failures: Vec<(&String, &String)> = mine
+            let failures: Vec<(&String, &suite::Failure)> = mine
                 .iter()
                 .filter_map(|(name, o)| match o {
-                    Outcome::Failed(message) => Some((*name, message)),
+                    Outcome::Failed(failure) => Some((*name, failure)),
                     _ => None,
                 })
                 .collect();
-            let state = if mine.is_empty() {
-                State::NoTests
-            } else if failures.is_empty() {
-                State::Passed
-            } else if passed == 0
-                && failures
-                    .iter()
-                    .all(|(_, m)| m.contains("not yet implemented"))
-            {
-                State::NotStarted {
-                    message: failures[0].1.clone(),
-                }
-            } else {
-                State::Failed {
-                    test: failures[0].0.clone(),
-                    message: failures[0].1.clone(),
+            // A failure on a todo!() says "not written yet"; the first other
+            // failure is the one worth showing.
+            let wrong = failures.iter().find(|(_, f)| !f.is_todo());
+            let state = match (failures.first(), wrong) {
+                _ if mine.is_empty() => State::NoTests,
+                (None, _) => State::Passed,
+                (Some((_, first)), None) if passed == 0 => State::NotStarted {
+                    message: first.shown().to_string(),
+                },
+                (Some(first), wrong) => {
+                    let (test, failure) = wrong.unwrap_or(first);
+                    State::Failed {
+                        test: test.to_string(),
+                        message: failure.shown().to_string(),
+                    }
                 }
             };
             Status {
@@ -115,13 +162,254 @@ pub fn evaluate<'m>(root: &Path, exercises: &[&'m Exercise], kit: Kit) -> Result
                 state,
                 passed,
                 total: mine.len(),
+                note: None,
+            }
+        })
+        .collect()
+}
+
+/// Every exercise blocked, but those whose own files have errors.
+fn blocked<'m>(
+    exercises: &[&'m Exercise],
+    errors: Vec<Diagnostic>,
+    mut broken: BTreeMap<String, Vec<Diagnostic>>,
+    why: String,
+) -> Evaluation<'m> {
+    let statuses = exercises
+        .iter()
+        .map(|&exercise| {
+            let own = broken.remove(&exercise.id).unwrap_or_else(|| {
+                errors
+                    .iter()
+                    .filter(|d| d.file.as_deref() == Some(student_file(exercise).as_str()))
+                    .cloned()
+                    .collect()
+            });
+            let state = if own.is_empty() {
+                State::Blocked
+            } else {
+                State::DoesNotCompile(own)
+            };
+            Status {
+                exercise,
+                state,
+                passed: 0,
+                total: 0,
+                note: None,
             }
         })
         .collect();
-    Ok(Evaluation {
+    Evaluation {
         statuses,
-        errors: Vec::new(),
-    })
+        errors,
+        replaced: Vec::new(),
+        blocked: Some(why),
+    }
+}
+
+/// `exercises/src/ch1/udp_dict.rs`: the student's file, from the kit's root.
+fn student_file(exercise: &Exercise) -> String {
+    format!("exercises/{}", exercise.file)
+}
+
+/// The exercise a compile error belongs to: the one in whose file it is, or
+/// whose tests, runner program or probe no longer compile against that file
+/// (a public item changed). `None` for an error in any other file.
+fn owner<'m>(manifest: &'m Manifest, error: &Diagnostic) -> Option<&'m Exercise> {
+    let file = error.file.as_deref()?;
+    let module = |e: &Exercise| {
+        Path::new(&e.file)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let exercises = &manifest.exercises;
+    if let Some(e) = exercises.iter().find(|e| file == student_file(e)) {
+        return Some(e);
+    }
+    let in_kit_code = file.starts_with("tests/suite/")
+        || file.starts_with("tests/src/programs/")
+        || file.starts_with("tests/src/probes/");
+    if !in_kit_code {
+        return None;
+    }
+    // The compiler's notes often point at the item that changed ("function
+    // defined here --> exercises/src/ch2/chat_protocol.rs:144:8"): that
+    // exercise, even when the failing line is another exercise's test.
+    if let Some(e) = exercises.iter().find(|e| {
+        error
+            .rendered
+            .contains(&format!("--> {}:", student_file(e)))
+    }) {
+        return Some(e);
+    }
+    if let Some(e) = exercises
+        .iter()
+        .find(|e| file == format!("tests/suite/ch{}/{}.rs", e.chapter, module(e)))
+    {
+        return Some(e);
+    }
+    if file.starts_with("tests/suite/") {
+        return None;
+    }
+    // A runner program or a probe: the exercise its failing line names
+    // (`chat_protocol::parse`), else the one it is named after.
+    let stem = Path::new(file)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    exercises
+        .iter()
+        .find(|e| error.rendered.contains(&format!("{}::", module(e))))
+        .or_else(|| exercises.iter().find(|e| module(e) == stem))
+}
+
+/// The kit's own build failed: replaces each broken exercise file by its
+/// stub in a scratch copy, rebuilding until the suite builds there (a stub
+/// in place may break an exercise that used the student's version, which is
+/// then replaced in turn), or until an error no stub can fix.
+fn evaluate_with_stubs<'m>(
+    root: &Path,
+    manifest: &'m Manifest,
+    exercises: &[&'m Exercise],
+    first: Build,
+) -> Result<Evaluation<'m>> {
+    let mut errors: Vec<Diagnostic> = first.errors().cloned().collect();
+    let mut broken: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
+    let mut replaced: Vec<&Exercise> = Vec::new();
+    let mut shown: Vec<Diagnostic> = Vec::new();
+    let mut scratch: Option<Scratch> = None;
+    loop {
+        let mut newly: Vec<&Exercise> = Vec::new();
+        let mut others: Vec<Diagnostic> = Vec::new();
+        for error in &errors {
+            match owner(manifest, error) {
+                Some(e) if !replaced.iter().any(|r| r.id == e.id) => {
+                    if !newly.iter().any(|n| n.id == e.id) {
+                        newly.push(e);
+                    }
+                    broken.entry(e.id.clone()).or_default().push(error.clone());
+                }
+                _ => others.push(error.clone()),
+            }
+        }
+        shown.extend(errors.iter().cloned());
+        let missing: Vec<&Exercise> = newly
+            .iter()
+            .copied()
+            .filter(|e| !pristine_stub(root, e).is_file())
+            .collect();
+        if !others.is_empty() || newly.is_empty() || !missing.is_empty() {
+            let why = blocked_why(&others, &missing);
+            let mut evaluation = blocked(exercises, shown, broken, why);
+            evaluation.replaced = replaced.iter().map(|e| student_file(e)).collect();
+            return Ok(evaluation);
+        }
+        let copy = match scratch.take() {
+            Some(copy) => copy,
+            None => {
+                let fresh = !root.join("target/scratch/check/target").exists();
+                if fresh {
+                    println!(
+                        "(building a copy of the kit in target/scratch/check: its first build takes a few minutes)"
+                    );
+                }
+                Scratch::sync(root, "check")?
+            }
+        };
+        for e in &newly {
+            let path = pristine_stub(root, e);
+            let stub =
+                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            copy.put(&Path::new("exercises").join(&e.file), &stub)?;
+        }
+        replaced.extend(newly);
+        let build = suite::build(copy.root(), Kit::Exercises)?;
+        if let Some(executable) = &build.executable {
+            let run = suite::run(copy.root(), executable, &filters(exercises), &[])?;
+            let mut statuses = judge(exercises, &run);
+            let uses = crate::mutants::dependencies(root, manifest);
+            for status in &mut statuses {
+                if let Some(own) = broken.remove(&status.exercise.id) {
+                    status.state = State::DoesNotCompile(own);
+                    status.passed = 0;
+                    status.total = 0;
+                    continue;
+                }
+                let stand_ins: Vec<String> = replaced
+                    .iter()
+                    .filter(|r| {
+                        uses.get(&status.exercise.id)
+                            .is_some_and(|u| u.contains(&r.id))
+                    })
+                    .map(|r| format!("{}'s stub in place of your {}", r.id, student_file(r)))
+                    .collect();
+                if !stand_ins.is_empty() {
+                    status.note = Some(format!(
+                        "checked with {}, which does not compile: this state may change once it does",
+                        stand_ins.join(" and ")
+                    ));
+                }
+            }
+            return Ok(Evaluation {
+                statuses,
+                errors: shown,
+                replaced: replaced.iter().map(|e| student_file(e)).collect(),
+                blocked: None,
+            });
+        }
+        errors = build
+            .errors()
+            .map(|d| relocated(d, copy.root(), root))
+            .collect();
+        scratch = Some(copy);
+    }
+}
+
+/// A diagnostic of the scratch build, pointed at the kit's own files.
+fn relocated(d: &Diagnostic, scratch: &Path, root: &Path) -> Diagnostic {
+    let (from, to) = (scratch.display().to_string(), root.display().to_string());
+    let mut d = d.clone();
+    d.rendered = d.rendered.replace(&from, &to);
+    d.file = d.file.map(|f| f.replace(&format!("{from}/"), ""));
+    d
+}
+
+/// Why nothing could be checked.
+fn blocked_why(others: &[Diagnostic], missing: &[&Exercise]) -> String {
+    if let Some(e) = missing.first() {
+        return format!(
+            "{} does not compile, and the kit has no pristine copy of it at {}: \
+             nothing can be checked until it compiles",
+            student_file(e),
+            pristine_stub(Path::new(""), e).display()
+        );
+    }
+    let mut files: Vec<&str> = others
+        .iter()
+        .map(|d| d.file.as_deref().unwrap_or("(no file)"))
+        .collect();
+    files.dedup();
+    format!(
+        "{} does not compile, and it is no exercise's file: nothing can be checked until it does \
+         (`git diff {}` shows what changed since the kit was handed out)",
+        files.join(", "),
+        files.first().copied().unwrap_or(".")
+    )
+}
+
+/// The one line that says which files were replaced by their stubs.
+fn replaced_line(replaced: &[String]) -> Option<String> {
+    match replaced {
+        [] => None,
+        [one] => Some(format!(
+            "{one} does not compile; checking the others with its stub in its place."
+        )),
+        [rest @ .., last] => Some(format!(
+            "{} and {last} do not compile; checking the others with their stubs in their place.",
+            rest.join(", ")
+        )),
+    }
 }
 
 /// `cargo xtask check WHAT [--solutions]`: prints one block per exercise and
@@ -133,7 +421,8 @@ pub fn check(root: &Path, manifest: &Manifest, what: &str, kit: Kit) -> Result<b
         describe(what, exercises.len()),
         kit.name()
     );
-    let evaluation = evaluate(root, &exercises, kit)?;
+    let evaluation = evaluate(root, manifest, &exercises, kit)?;
+    print_notes(&evaluation);
     print_errors(&evaluation.errors);
     print_statuses(manifest, &evaluation.statuses, true);
     let done = evaluation.statuses.iter().filter(|s| s.is_done()).count();
@@ -152,9 +441,10 @@ pub fn check(root: &Path, manifest: &Manifest, what: &str, kit: Kit) -> Result<b
 /// `cargo xtask list`: every exercise by chapter, with its state.
 pub fn list(root: &Path, manifest: &Manifest, kit: Kit) -> Result<()> {
     let exercises = manifest.select("all")?;
-    let evaluation = evaluate(root, &exercises, kit)?;
+    let evaluation = evaluate(root, manifest, &exercises, kit)?;
+    print_notes(&evaluation);
     if !evaluation.errors.is_empty() {
-        println!("(your code does not compile: `cargo xtask check all` shows the errors)");
+        println!("(`cargo xtask check all` shows the compiler's errors)");
     }
     print_statuses(manifest, &evaluation.statuses, false);
     for chapter in manifest.chapters_coming() {
@@ -172,6 +462,16 @@ fn describe(what: &str, count: usize) -> String {
         "all" => format!("all {count} exercises"),
         w if w.starts_with("chapter") => format!("the {count} exercises of {w}"),
         w => format!("exercise `{w}`"),
+    }
+}
+
+/// Which files were replaced by their stubs, or why nothing was checked.
+fn print_notes(evaluation: &Evaluation<'_>) {
+    if let Some(line) = replaced_line(&evaluation.replaced) {
+        println!("{line}");
+    }
+    if let Some(why) = &evaluation.blocked {
+        println!("{why}");
     }
 }
 
@@ -204,14 +504,13 @@ fn print_statuses(manifest: &Manifest, statuses: &[Status<'_>], detailed: bool) 
                 .unwrap_or("");
             println!("\nchapter {} · {title}", exercise.chapter);
         }
-        let (mark, word) = match &status.state {
-            State::Passed => ("✓", "passed"),
-            State::Failed { .. } => ("✗", "failed"),
-            State::NotStarted { .. } => ("·", "not started"),
-            State::DoesNotCompile(_) => ("✗", "does not compile"),
-            State::Blocked => ("?", "not checked"),
-            State::NoTests => ("?", "no tests"),
+        let mark = match &status.state {
+            State::Passed => "✓",
+            State::Failed { .. } | State::DoesNotCompile(_) => "✗",
+            State::NotStarted { .. } => "·",
+            State::Blocked | State::NoTests => "?",
         };
+        let word = status.state.word();
         let count = if status.total > 0 {
             format!("{}/{} tests", status.passed, status.total)
         } else {
@@ -223,6 +522,9 @@ fn print_statuses(manifest: &Manifest, statuses: &[Status<'_>], detailed: bool) 
         );
         if !detailed {
             continue;
+        }
+        if let Some(note) = &status.note {
+            println!("      {note}");
         }
         match &status.state {
             State::Passed => {}
@@ -281,4 +583,158 @@ pub fn read_pointer(exercise: &Exercise) -> String {
         exercise.html_path(),
         exercise.id
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest() -> Manifest {
+        // The kit's own kit.toml: its exercises are the ones errors map to.
+        let xtask = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets it");
+        let root = Path::new(&xtask).parent().expect("xtask/ is in the kit");
+        Manifest::load(root).expect("the kit's kit.toml")
+    }
+
+    fn error_in(file: &str, rendered: &str) -> Diagnostic {
+        Diagnostic {
+            level: "error".into(),
+            file: Some(file.into()),
+            line: Some(1),
+            message: "mismatched types".into(),
+            rendered: rendered.into(),
+            krate: "netkit-tests".into(),
+        }
+    }
+
+    #[test]
+    fn a_compile_error_belongs_to_the_exercise_whose_file_or_tests_it_is_in() {
+        let m = manifest();
+        let owner_of =
+            |file: &str, rendered: &str| owner(&m, &error_in(file, rendered)).map(|e| e.id.clone());
+        assert_eq!(
+            owner_of("exercises/src/ch1/udp_dict.rs", ""),
+            Some("udp-dict".into()),
+            "an error in the exercise's own file"
+        );
+        assert_eq!(
+            owner_of("tests/suite/ch2/chat_protocol.rs", ""),
+            Some("chat-protocol".into()),
+            "its tests no longer compile against it: a public item changed"
+        );
+        assert_eq!(
+            owner_of(
+                "tests/src/programs/chat.rs",
+                "let m = chat_protocol::parse_line(&line);"
+            ),
+            Some("chat-protocol".into()),
+            "a runner program's line names the exercise it calls"
+        );
+        assert_eq!(
+            owner_of(
+                "tests/suite/ch2/chat_server.rs",
+                "error[E0308]: mismatched types\nnote: function defined here\n   --> exercises/src/ch2/chat_protocol.rs:144:8"
+            ),
+            Some("chat-protocol".into()),
+            "the compiler's note points at the exercise whose item changed"
+        );
+        assert_eq!(
+            owner_of("tests/suite/ch2/mod.rs", ""),
+            None,
+            "the suite's mod.rs is no exercise's"
+        );
+        assert_eq!(
+            owner_of("exercises/src/ch1/mod.rs", ""),
+            None,
+            "a mod.rs is no exercise's file: it blocks"
+        );
+        assert_eq!(
+            owner_of("tests/src/harness/net.rs", ""),
+            None,
+            "the harness is no exercise's"
+        );
+    }
+
+    #[test]
+    fn a_failure_on_a_todo_anywhere_is_not_started_and_a_wrong_answer_is_failed() {
+        let m = manifest();
+        let udp = m.exercise("udp-dict").expect("udp-dict is in kit.toml");
+        let todo = |own: &str, other: Option<&str>| {
+            Outcome::Failed(suite::Failure {
+                message: own.into(),
+                todo: other.map(str::to_string),
+            })
+        };
+        let mut run = Run::default();
+        run.outcomes.insert(
+            "ch1::udp_dict::a".into(),
+            todo(
+                "not yet implemented: reply",
+                Some("not yet implemented: reply"),
+            ),
+        );
+        // The server thread's todo!() is in the output; the test saw a reset.
+        run.outcomes.insert(
+            "ch1::udp_dict::b".into(),
+            todo(
+                "sending failed: Connection reset by peer",
+                Some("not yet implemented: serve"),
+            ),
+        );
+        let states = judge(&[udp], &run);
+        assert!(
+            matches!(&states[0].state, State::NotStarted { message } if message == "not yet implemented: reply"),
+            "every failure on a todo!(): not started, got {:?}",
+            states[0].state
+        );
+        run.outcomes.insert(
+            "ch1::udp_dict::c".into(),
+            todo("expected \"fruit\", got \"ERR\"", None),
+        );
+        let states = judge(&[udp], &run);
+        assert!(
+            matches!(&states[0].state, State::Failed { test, .. } if test == "ch1::udp_dict::c"),
+            "a wrong answer is failed, and it is the failure shown, got {:?}",
+            states[0].state
+        );
+    }
+
+    #[test]
+    fn says_in_one_line_which_files_were_replaced_by_their_stubs() {
+        assert_eq!(replaced_line(&[]), None, "nothing replaced, nothing said");
+        assert_eq!(
+            replaced_line(&["exercises/src/ch1/udp_dict.rs".into()]).as_deref(),
+            Some(
+                "exercises/src/ch1/udp_dict.rs does not compile; checking the others with its stub in its place."
+            )
+        );
+        assert_eq!(
+            replaced_line(&["a.rs".into(), "b.rs".into(), "c.rs".into()]).as_deref(),
+            Some(
+                "a.rs, b.rs and c.rs do not compile; checking the others with their stubs in their place."
+            )
+        );
+    }
+
+    #[test]
+    fn a_scratch_builds_diagnostic_points_at_the_kits_files() {
+        let d = error_in(
+            "/kit/target/scratch/check/tests/suite/ch1/udp_dict.rs",
+            "error\n --> /kit/target/scratch/check/tests/suite/ch1/udp_dict.rs:3:5",
+        );
+        let d = relocated(
+            &d,
+            Path::new("/kit/target/scratch/check"),
+            Path::new("/kit"),
+        );
+        assert_eq!(
+            d.file.as_deref(),
+            Some("tests/suite/ch1/udp_dict.rs"),
+            "the file, from the kit's root"
+        );
+        assert_eq!(
+            d.rendered, "error\n --> /kit/tests/suite/ch1/udp_dict.rs:3:5",
+            "the compiler's text, pointed at the kit"
+        );
+    }
 }

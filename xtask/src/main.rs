@@ -9,6 +9,7 @@
 //! - [`hint`]: `hint`, one hint at a time.
 //! - [`run`]: `run`, the runner's programs and the book's demos.
 //! - [`selftest`]: `test`, the kit's own checks.
+//! - [`stability`]: `check all` repeated gives the same states (a check of `test`).
 //! - [`mutants`]: `mutants`, and the check that the suite catches wrong code.
 //! - [`patch`]: unified diffs (the mutants), applied in memory.
 //! - [`strays`]: catching processes the suite leaves behind.
@@ -32,15 +33,16 @@ mod progress;
 mod run;
 mod scratch;
 mod selftest;
+mod stability;
 mod strays;
 mod suite;
 
 /// kit.toml, as `crate::manifest` for every module of xtask.
 use kit_manifest as manifest;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use suite::Kit;
 
@@ -144,10 +146,33 @@ enum Command {
     },
 }
 
-/// The kit's root: xtask lives in `ROOT/xtask`.
-fn kit_root() -> PathBuf {
-    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    here.parent().map(PathBuf::from).unwrap_or(here)
+/// The kit's root, found at run time: the nearest folder, from the current
+/// one up, that holds `kit.toml` and a `Cargo.toml` with `[workspace]`.
+///
+/// Not `env!("CARGO_MANIFEST_DIR")`: that is fixed when xtask is compiled,
+/// so a kit copied or moved with its `target/` (the grader's copy, a
+/// student's hand-out) would check the old place. `cargo xtask` runs with the
+/// current folder where the user typed it, anywhere inside the kit.
+fn kit_root() -> Result<PathBuf> {
+    let here = std::env::current_dir().context("reading the current folder")?;
+    find_kit(&here).ok_or_else(|| {
+        anyhow::anyhow!(
+            "{} is not inside a netkit kit: no folder from here up holds kit.toml beside a \
+             Cargo.toml with [workspace]. Run `cargo xtask` inside the kit's folder",
+            here.display()
+        )
+    })
+}
+
+/// The nearest of `from` and its ancestors that is a kit's root.
+fn find_kit(from: &Path) -> Option<PathBuf> {
+    from.ancestors()
+        .find(|dir| {
+            dir.join("kit.toml").is_file()
+                && std::fs::read_to_string(dir.join("Cargo.toml"))
+                    .is_ok_and(|toml| toml.lines().any(|l| l.trim() == "[workspace]"))
+        })
+        .map(Path::to_path_buf)
 }
 
 fn main() -> ExitCode {
@@ -163,7 +188,7 @@ fn main() -> ExitCode {
 
 /// Runs one command; `Ok(false)` means it ran and found something not done.
 fn run_command(command: Command) -> Result<bool> {
-    let root = kit_root();
+    let root = kit_root()?;
     let manifest = manifest::Manifest::load(&root)?;
     match command {
         Command::Check { what, solutions } => {
@@ -214,5 +239,29 @@ fn run_command(command: Command) -> Result<bool> {
             open,
             what,
         } => kit_book::book(&root, &manifest, teacher, open, what.as_deref()).map(|()| true),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_kit_from_any_folder_inside_it_and_none_outside() {
+        let outside = tempfile::tempdir().expect("a temp folder");
+        let kit = outside.path().join("kit");
+        let deep = kit.join("exercises/src/ch1");
+        std::fs::create_dir_all(&deep).expect("the kit's folders");
+        std::fs::write(kit.join("kit.toml"), "").expect("kit.toml");
+        std::fs::write(kit.join("Cargo.toml"), "[workspace]\nmembers = []\n").expect("Cargo.toml");
+        // A member's Cargo.toml has no [workspace]: not the root.
+        std::fs::write(kit.join("exercises/Cargo.toml"), "[package]\n").expect("member");
+        assert_eq!(
+            find_kit(&deep),
+            Some(kit.clone()),
+            "from deep inside the kit"
+        );
+        assert_eq!(find_kit(&kit), Some(kit.clone()), "from the kit's root");
+        assert_eq!(find_kit(outside.path()), None, "outside any kit");
     }
 }

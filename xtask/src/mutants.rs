@@ -234,7 +234,7 @@ fn next_round(
 /// Which exercises each exercise's tests use, beside its own: an exercise
 /// uses another when its reference, its suite file, its probe or a runner
 /// program that names it mentions the other's module (`chat_protocol::`).
-fn dependencies(root: &Path, manifest: &Manifest) -> BTreeMap<String, BTreeSet<String>> {
+pub fn dependencies(root: &Path, manifest: &Manifest) -> BTreeMap<String, BTreeSet<String>> {
     let read = |p: PathBuf| std::fs::read_to_string(p).unwrap_or_default();
     let programs: Vec<String> = std::fs::read_dir(root.join("tests/src/programs"))
         .map(|d| d.flatten().map(|e| read(e.path())).collect())

@@ -208,11 +208,40 @@ fn strip_ansi(text: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Passed,
-    /// With the message it panicked with (the test thread's own panic if it
-    /// had one, else the first panic in its output).
-    Failed(String),
+    Failed(Failure),
     Ignored,
 }
+
+/// Why one test failed, as read from its output.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Failure {
+    /// The message it panicked with: the test thread's own panic if it had
+    /// one, else the first panic in its output.
+    pub message: String,
+    /// The message of a `todo!()` panic in its output, if there was one: of
+    /// the code under test, on the test's thread or on a thread it started
+    /// (a `ServerThread`, a `Task`), or of a program or probe it ran (the
+    /// harness copies a child's panics into the test's output). Such a test
+    /// failed because that code is not written yet, whatever the test's own
+    /// side then saw (often only "connection reset by peer").
+    pub todo: Option<String>,
+}
+
+impl Failure {
+    /// Whether the test failed on a stub's `todo!()`.
+    pub fn is_todo(&self) -> bool {
+        self.todo.is_some() || self.message.contains(TODO_PANIC)
+    }
+
+    /// What to show the student: the `todo!()` message when that is why it
+    /// failed, else the test's own message.
+    pub fn shown(&self) -> &str {
+        self.todo.as_deref().unwrap_or(&self.message)
+    }
+}
+
+/// How a `todo!()` panic's message begins (`not yet implemented: …`).
+const TODO_PANIC: &str = "not yet implemented";
 
 /// The results of one run of the test executable.
 #[derive(Debug, Default)]
@@ -266,7 +295,7 @@ pub fn parse(stdout: &str) -> Run {
         {
             let outcome = match status.trim() {
                 "ok" => Some(Outcome::Passed),
-                "FAILED" => Some(Outcome::Failed(String::new())),
+                "FAILED" => Some(Outcome::Failed(Failure::default())),
                 s if s.starts_with("ignored") => Some(Outcome::Ignored),
                 _ => None,
             };
@@ -300,19 +329,48 @@ pub fn parse(stdout: &str) -> Run {
         }
     }
     for (name, outcome) in run.outcomes.iter_mut() {
-        if let Outcome::Failed(message) = outcome {
-            *message = sections
+        if let Outcome::Failed(failure) = outcome {
+            *failure = sections
                 .get(name)
-                .map(|s| panic_message(name, s))
-                .unwrap_or_else(|| "(no output)".to_string());
+                .map(|s| failure_of(name, s))
+                .unwrap_or_else(|| Failure {
+                    message: "(no output)".to_string(),
+                    todo: None,
+                });
         }
     }
     run
 }
 
-/// The message of the panic that failed test `name`, out of its output.
-fn panic_message(name: &str, output: &str) -> String {
-    let mut panics: Vec<(String, String)> = Vec::new();
+/// One panic in a test's output: the thread's name and the message.
+struct Panic {
+    thread: String,
+    message: String,
+}
+
+/// Why test `name` failed, out of its output.
+fn failure_of(name: &str, output: &str) -> Failure {
+    let panics = panics(output);
+    let message = panics
+        .iter()
+        .find(|p| p.thread == name)
+        .or_else(|| panics.first())
+        .map(|p| p.message.clone())
+        .unwrap_or_else(|| output.trim().to_string());
+    let todo = panics
+        .iter()
+        .find(|p| p.message.starts_with(TODO_PANIC))
+        .map(|p| p.message.clone());
+    Failure { message, todo }
+}
+
+/// Every panic in a test's output, in order. A panic is a line
+/// `thread 'NAME' (ID) panicked at FILE:LINE:COL:` (older compilers print no
+/// `(ID)`), then its message, up to the `note:` line, a backtrace or the
+/// next panic. Lines quoted from a program's stderr inside a failure message
+/// start with `  | `, so they are not taken for panics.
+fn panics(output: &str) -> Vec<Panic> {
+    let mut panics = Vec::new();
     let mut lines = output.lines().peekable();
     while let Some(line) = lines.next() {
         let Some(rest) = line.strip_prefix("thread '") else {
@@ -336,14 +394,12 @@ fn panic_message(name: &str, output: &str) -> String {
             message.push('\n');
             lines.next();
         }
-        panics.push((thread.to_string(), message.trim_end().to_string()));
+        panics.push(Panic {
+            thread: thread.to_string(),
+            message: message.trim_end().to_string(),
+        });
     }
     panics
-        .iter()
-        .find(|(thread, _)| thread == name)
-        .or_else(|| panics.first())
-        .map(|(_, m)| m.clone())
-        .unwrap_or_else(|| output.trim().to_string())
 }
 
 #[cfg(test)]
@@ -360,13 +416,89 @@ mod tests {
         assert_eq!(run.outcomes["ch1::a::four"], Outcome::Passed);
         assert_eq!(
             run.outcomes["ch1::a::two"],
-            Outcome::Failed("a::serve panicked: not yet implemented: serve\n  sent: x".into())
+            Outcome::Failed(Failure {
+                message: "a::serve panicked: not yet implemented: serve\n  sent: x".into(),
+                todo: Some("not yet implemented: serve".into()),
+            })
         );
         assert!(
             run.result_line
                 .unwrap()
                 .starts_with("test result: FAILED. 1 passed")
         );
+    }
+
+    /// One failed test's section of libtest's output, as `parse` sees it.
+    fn failure(name: &str, output: &str) -> Failure {
+        let stdout = format!(
+            "test {name} ... FAILED\n\nfailures:\n\n---- {name} stdout ----\n{output}\n\nfailures:\n    {name}\n"
+        );
+        match parse(&stdout).outcomes.remove(name) {
+            Some(Outcome::Failed(failure)) => failure,
+            other => panic!("expected {name} to have failed, parsed {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_server_threads_todo_classifies_a_test_that_saw_only_a_reset() {
+        // The stub's server thread panicked; the test's client then saw the
+        // connection reset, and said only that.
+        let f = failure(
+            "ch1::tcp_upload::refuses",
+            "\nthread 'tcp_upload::serve' (1414) panicked at exercises/src/ch1/tcp_upload.rs:181:5:\n\
+             not yet implemented: serve uploads into \"/tmp/x\"\n\
+             note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\n\
+             thread 'ch1::tcp_upload::refuses' (1412) panicked at tests/suite/ch1/tcp_upload.rs:302:14:\n\
+             sending b\"UPLOAD many x.txt\" to 127.0.0.1:42563 failed: Connection reset by peer (os error 104)\n",
+        );
+        assert!(
+            f.message.contains("Connection reset"),
+            "the message is the test thread's own panic: {f:?}"
+        );
+        assert_eq!(
+            f.todo.as_deref(),
+            Some("not yet implemented: serve uploads into \"/tmp/x\""),
+            "the server's todo!() must be found"
+        );
+        assert!(f.is_todo(), "a failure on a todo!() reads as not started");
+        assert_eq!(f.shown(), f.todo.as_deref().unwrap_or_default());
+    }
+
+    #[test]
+    fn a_programs_todo_copied_by_the_harness_classifies_the_test() {
+        // harness::Program copies a child's panic into the test's output
+        // when it is dropped, which happens while the failing test unwinds.
+        let f = failure(
+            "ch1::chatbot::program_serves_two",
+            "\nthread 'ch1::chatbot::program_serves_two' (5916) panicked at tests/suite/ch1/chatbot.rs:401:5:\n\
+             sending b\"boy or girl?\\n\" to 127.0.0.1:42059 failed: Connection reset by peer (os error 104)\n\
+             note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\n\
+             `netkit chatbot-server --addr 127.0.0.1:0` (pid 5917) panicked; its stderr:\n\
+             thread 'main' (5917) panicked at exercises/src/ch1/chatbot.rs:96:5:\n\
+             not yet implemented: serve many chatbot clients at once\n\
+             note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n",
+        );
+        assert!(f.message.contains("Connection reset"), "own message: {f:?}");
+        assert_eq!(
+            f.todo.as_deref(),
+            Some("not yet implemented: serve many chatbot clients at once"),
+            "the program's todo!() must be found"
+        );
+    }
+
+    #[test]
+    fn a_wrong_answer_is_no_todo_and_quoted_stderr_is_no_panic() {
+        // A program's stderr quoted inside a failure message (`  | `) is
+        // part of the message, not a panic of its own.
+        let f = failure(
+            "ch1::udp_dict::answers",
+            "\nthread 'ch1::udp_dict::answers' (77) panicked at tests/suite/ch1/udp_dict.rs:50:5:\n\
+             expected the meaning of \"apple\", got \"ERR\"\n  \
+             its stderr:\n  | thread 'main' (78) panicked at src/x.rs:1:1:\n  | oops\n",
+        );
+        assert_eq!(f.todo, None, "no todo!() panicked: {f:?}");
+        assert!(!f.is_todo(), "a wrong answer is a failure");
+        assert!(f.shown().starts_with("expected the meaning"), "{f:?}");
     }
 
     #[test]

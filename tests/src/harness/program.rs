@@ -396,6 +396,35 @@ impl Program {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// Prints the program's stderr into the test's own output when the
+    /// program panicked (a stub's `todo!()`, say).
+    ///
+    /// libtest keeps what a test prints, its panics and those of threads it
+    /// started, and shows it when the test fails; `cargo xtask check` reads
+    /// it there to tell "not written yet" from "wrong". A child's stderr is
+    /// not part of it: without this copy, a test whose client saw only
+    /// "connection reset by peer" from a server program that had panicked on
+    /// a `todo!()` would read as wrong code. Called from `Drop`, which runs
+    /// before the test ends, also while a failing test unwinds; the program
+    /// is dead by then, so its stderr is complete. A passing test's output
+    /// is thrown away.
+    fn copy_panics_to_test_output(&self) {
+        {
+            let done = self.stderr_done.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = done.recv_timeout(std::time::Duration::from_secs(1));
+        }
+        let bytes = self.stderr.lock().unwrap_or_else(|p| p.into_inner());
+        let text = String::from_utf8_lossy(&bytes);
+        if text.contains("panicked at") {
+            eprintln!(
+                "\n`{}` (pid {}) panicked; its stderr:\n{}",
+                self.command_line,
+                self.child.id(),
+                text.trim_end()
+            );
+        }
+    }
 }
 
 impl Liveness for Program {
@@ -429,5 +458,6 @@ impl Drop for Program {
         let pgid = nix::unistd::Pid::from_raw(child.id() as i32);
         let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGKILL);
         let _ = child.wait();
+        self.copy_panics_to_test_output();
     }
 }

@@ -7,14 +7,26 @@ use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
 
 /// The word list, built into the runner so that it works from any folder.
-pub const WORDS_TSV: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/words.tsv"));
+/// (A path relative to this file, not to `env!("CARGO_MANIFEST_DIR")`: the
+/// runner then holds no path of the place it was built in.)
+pub const WORDS_TSV: &str = include_str!("../../../data/words.tsv");
 
 /// Where the server keeps its database unless told otherwise: `data/dict.sqlite`
 /// in the kit's folder (`*.sqlite` is gitignored).
+///
+/// The kit is found at run time, around the runner itself
+/// (`KIT/target/debug/netkit`) or else the current folder, so that a kit
+/// copied or moved with its `target/` keeps its database in the copy; outside
+/// any kit, `dict.sqlite` in the current folder.
 pub fn default_db() -> PathBuf {
-    let tests_crate = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let kit = tests_crate.parent().unwrap_or(tests_crate);
-    kit.join("data").join("dict.sqlite")
+    let places = [std::env::current_exe().ok(), std::env::current_dir().ok()];
+    places
+        .iter()
+        .flatten()
+        .flat_map(|place| place.ancestors())
+        .find(|dir| dir.join("kit.toml").is_file())
+        .map(|kit| kit.join("data").join("dict.sqlite"))
+        .unwrap_or_else(|| PathBuf::from("dict.sqlite"))
 }
 
 /// `udp-dict-server [--addr A] [--db PATH]`

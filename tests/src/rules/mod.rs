@@ -38,8 +38,13 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn every_assertion_in_the_suite_and_the_harness_has_a_message() {
-    // Found at compile time: fine for a unit test, which runs where it was built.
-    let tests = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // `cargo test` sets CARGO_MANIFEST_DIR when it runs the test too: that is
+    // the crate where it runs now, also in a kit copied with its target/
+    // (the compile-time value, the fallback, names where it was built).
+    let here = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    let tests = here.as_path();
     let kit = tests.parent().expect("tests/ lives in the kit's root");
     let mut lines = Vec::new();
     let mut per_file = Vec::new();

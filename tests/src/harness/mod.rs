@@ -25,9 +25,12 @@
 //!   what a program said.
 //! - [`console`]: [`keyboard()`] and [`screen()`], the input and output of an
 //!   interactive run loop, typed into and read back by the test line by line.
+//! - [`blocked`]: [`spawn_watched`] and [`wait_until_blocked`]: a call that
+//!   must stop at a lock the test holds, and the kernel's word that it has.
 //! - [`rng`]: [`XorShift`], a tiny deterministic random number generator, so
 //!   that tests drawing random cases are reproducible.
 
+pub mod blocked;
 pub mod bytes;
 pub mod console;
 pub mod liveness;
@@ -43,6 +46,7 @@ pub mod task;
 pub mod trickle;
 pub mod watchdog;
 
+pub use blocked::{Tid, spawn_watched, wait_until_blocked};
 pub use bytes::{from_hex, hex};
 pub use console::{Keyboard, Screen, ScreenWriter, Typed, keyboard, screen};
 pub use liveness::{Liveness, wait_for};

@@ -1,0 +1,139 @@
+//! "Has that thread stopped at the lock?", asked of the kernel.
+//!
+//! A test that forces an interleaving holds something (a bank account's
+//! lock, a turn) and starts a call to the code under test that must stop
+//! there. Before it goes on, it must know that the call *has* stopped there,
+//! not merely that it was started: otherwise the test would only hope for the
+//! interleaving. Linux tells: a thread blocked on a `Mutex`, a `Condvar`, a
+//! channel or a `join` is asleep in the `futex` system call
+//! (`/proc/self/task/TID/stat` and `…/syscall`). A thread that is only slow,
+//! or preempted, is not asleep there.
+
+use super::liveness::{Liveness, WaitError};
+use super::{TIMEOUT, Task};
+use std::fmt::Debug;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// A thread of this process, as the kernel numbers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tid(libc::pid_t);
+
+impl Tid {
+    /// The calling thread.
+    pub fn current() -> Tid {
+        Tid(nix::unistd::gettid().as_raw())
+    }
+
+    /// Whether the thread is asleep waiting on a futex (a lock, a condition
+    /// variable, a channel, a join) at this moment. `false` for a thread
+    /// that runs, is runnable, sleeps in any other call, or has exited.
+    pub fn is_blocked(self) -> bool {
+        let task = format!("/proc/self/task/{}", self.0);
+        let Ok(stat) = std::fs::read_to_string(format!("{task}/stat")) else {
+            return false; // exited
+        };
+        // `pid (name) S …`: the name may hold spaces and parentheses, so
+        // the state is the first field after the last `)`.
+        let asleep = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            == Some("S");
+        if !asleep {
+            return false;
+        }
+        // Which call it sleeps in, where the kernel lets us read it: `NR
+        // arg0 arg1 …`, with the futex operation in arg1.
+        match std::fs::read_to_string(format!("{task}/syscall")) {
+            Ok(call) => {
+                let mut fields = call.split_whitespace();
+                let number = fields.next().and_then(|n| n.parse::<libc::c_long>().ok());
+                let operation = fields
+                    .nth(1)
+                    .and_then(|op| i64::from_str_radix(op.trim_start_matches("0x"), 16).ok());
+                let waits = matches!(
+                    operation.map(|op| op & i64::from(libc::FUTEX_CMD_MASK)),
+                    Some(op) if op == i64::from(libc::FUTEX_WAIT)
+                        || op == i64::from(libc::FUTEX_WAIT_BITSET)
+                );
+                number == Some(libc::SYS_futex) && waits
+            }
+            // Not readable here: the state alone says it sleeps, and the
+            // callers make sure nothing but the lock can make it sleep.
+            Err(_) => true,
+        }
+    }
+}
+
+/// How often [`wait_until_blocked`] looks: a blocked call is seen at once.
+const LOOK: Duration = Duration::from_millis(1);
+
+/// Starts `work` on a [`Task`] and returns it with the kernel's number of its
+/// thread, for [`wait_until_blocked`]. The thread does nothing between
+/// telling its number and calling `work`, so that once it is seen asleep,
+/// it is asleep inside `work`.
+pub fn spawn_watched<T: Send + 'static>(
+    name: &str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> (Task<T>, Tid) {
+    let (tell, told) = mpsc::channel();
+    let task = Task::spawn(name, move || {
+        let _ = tell.send(Tid::current());
+        work()
+    });
+    let tid = told
+        .recv_timeout(TIMEOUT)
+        .unwrap_or_else(|_| panic!("{name}: its thread did not even start within {TIMEOUT:?}"));
+    (task, tid)
+}
+
+/// Waits until the thread `tid`, which runs `task`, is blocked (see
+/// [`Tid::is_blocked`]). Ends early with [`WaitError::Died`] when `task`
+/// finishes or panics instead, and with [`WaitError::TimedOut`] after
+/// [`TIMEOUT`].
+pub fn wait_until_blocked<T: Debug>(task: &Task<T>, tid: Tid) -> Result<(), WaitError> {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        if tid.is_blocked() {
+            return Ok(());
+        }
+        task.check().map_err(WaitError::Died)?;
+        if Instant::now() >= deadline {
+            return Err(WaitError::TimedOut);
+        }
+        std::thread::park_timeout(LOOK);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn sees_a_thread_blocked_on_a_held_lock() {
+        let lock = Arc::new(Mutex::new(0));
+        let held = lock.lock().unwrap();
+        let waiting = Arc::clone(&lock);
+        let (task, tid) = spawn_watched("locking", move || *waiting.lock().unwrap());
+        let seen = wait_until_blocked(&task, tid);
+        assert!(seen.is_ok(), "the thread should be seen blocked: {seen:?}");
+        drop(held);
+        assert_eq!(task.join(), 0, "released, the thread returns the value");
+    }
+
+    #[test]
+    fn a_running_thread_is_not_blocked() {
+        assert!(!Tid::current().is_blocked(), "this thread is running");
+    }
+
+    #[test]
+    fn a_call_that_returns_ends_the_wait() {
+        let (task, tid) = spawn_watched("returning", || 7);
+        let why = wait_until_blocked(&task, tid).unwrap_err();
+        assert!(
+            why.to_string().contains("already returned 7"),
+            "the wait should say the call returned: {why}"
+        );
+    }
+}

@@ -12,6 +12,7 @@
 use super::liveness::{Liveness, WaitError};
 use super::{TIMEOUT, Task};
 use std::fmt::Debug;
+use std::io::{Read, Write};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -28,9 +29,12 @@ impl Tid {
     /// Whether the thread is asleep waiting on a futex (a lock, a condition
     /// variable, a channel, a join) at this moment. `false` for a thread
     /// that runs, is runnable, sleeps in any other call, or has exited.
+    ///
+    /// It allocates nothing, so a thread the test races may call it without
+    /// making anyone wait for the allocator's lock.
     pub fn is_blocked(self) -> bool {
-        let task = format!("/proc/self/task/{}", self.0);
-        let Ok(stat) = std::fs::read_to_string(format!("{task}/stat")) else {
+        let mut buf = [0u8; 1024];
+        let Some(stat) = read_task_file(self, "stat", &mut buf) else {
             return false; // exited
         };
         // `pid (name) S …`: the name may hold spaces and parentheses, so
@@ -44,8 +48,9 @@ impl Tid {
         }
         // Which call it sleeps in, where the kernel lets us read it: `NR
         // arg0 arg1 …`, with the futex operation in arg1.
-        match std::fs::read_to_string(format!("{task}/syscall")) {
-            Ok(call) => {
+        let mut buf = [0u8; 512];
+        match read_task_file(self, "syscall", &mut buf) {
+            Some(call) => {
                 let mut fields = call.split_whitespace();
                 let number = fields.next().and_then(|n| n.parse::<libc::c_long>().ok());
                 let operation = fields
@@ -60,9 +65,50 @@ impl Tid {
             }
             // Not readable here: the state alone says it sleeps, and the
             // callers make sure nothing but the lock can make it sleep.
-            Err(_) => true,
+            None => true,
         }
     }
+}
+
+/// How many threads this process has now (`Threads:` of
+/// `/proc/self/status`). Allocates nothing, like [`Tid::is_blocked`].
+pub fn threads_in_process() -> usize {
+    let mut buf = [0u8; 8192];
+    read_into("/proc/self/status", &mut buf)
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("Threads:"))
+                .and_then(|n| n.trim().parse().ok())
+        })
+        .expect("/proc/self/status has a line `Threads: N`")
+}
+
+/// `/proc/self/task/TID/NAME`, read into `buf`.
+fn read_task_file<'b>(tid: Tid, name: &str, buf: &'b mut [u8]) -> Option<&'b str> {
+    let mut path = [0u8; 64];
+    let len = {
+        let mut cursor = std::io::Cursor::new(&mut path[..]);
+        write!(cursor, "/proc/self/task/{}/{name}", tid.0).ok()?;
+        cursor.position() as usize
+    };
+    read_into(std::str::from_utf8(&path[..len]).ok()?, buf)
+}
+
+/// The file at `path`, read into `buf` (a short path is made a C string on
+/// the stack), as text; `None` if it cannot be read.
+fn read_into<'b>(path: &str, buf: &'b mut [u8]) -> Option<&'b str> {
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut len = 0;
+    while len < buf.len() {
+        match file.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    std::str::from_utf8(&buf[..len]).ok()
 }
 
 /// How often [`wait_until_blocked`] looks: a blocked call is seen at once.

@@ -33,9 +33,16 @@ impl Tid {
     /// It allocates nothing, so a thread the test races may call it without
     /// making anyone wait for the allocator's lock.
     pub fn is_blocked(self) -> bool {
+        self.blocked_at() != Blocked::No
+    }
+
+    /// Where the thread is asleep: [`Blocked::At`] the address of the futex
+    /// it waits on (one per `Mutex`, one per `Condvar`), when the kernel
+    /// lets us read it. Allocates nothing, like [`Tid::is_blocked`].
+    pub fn blocked_at(self) -> Blocked {
         let mut buf = [0u8; 1024];
         let Some(stat) = read_task_file(self, "stat", &mut buf) else {
-            return false; // exited
+            return Blocked::No; // exited
         };
         // `pid (name) S …`: the name may hold spaces and parentheses, so
         // the state is the first field after the last `)`.
@@ -44,30 +51,44 @@ impl Tid {
             .and_then(|(_, rest)| rest.split_whitespace().next())
             == Some("S");
         if !asleep {
-            return false;
+            return Blocked::No;
         }
         // Which call it sleeps in, where the kernel lets us read it: `NR
-        // arg0 arg1 …`, with the futex operation in arg1.
+        // arg0 arg1 …`, with the futex's address in arg0 and the operation
+        // in arg1.
         let mut buf = [0u8; 512];
-        match read_task_file(self, "syscall", &mut buf) {
-            Some(call) => {
-                let mut fields = call.split_whitespace();
-                let number = fields.next().and_then(|n| n.parse::<libc::c_long>().ok());
-                let operation = fields
-                    .nth(1)
-                    .and_then(|op| i64::from_str_radix(op.trim_start_matches("0x"), 16).ok());
-                let waits = matches!(
-                    operation.map(|op| op & i64::from(libc::FUTEX_CMD_MASK)),
-                    Some(op) if op == i64::from(libc::FUTEX_WAIT)
-                        || op == i64::from(libc::FUTEX_WAIT_BITSET)
-                );
-                number == Some(libc::SYS_futex) && waits
-            }
-            // Not readable here: the state alone says it sleeps, and the
-            // callers make sure nothing but the lock can make it sleep.
-            None => true,
+        let Some(call) = read_task_file(self, "syscall", &mut buf) else {
+            // The state alone says it sleeps, and the callers make sure
+            // that nothing but a lock can make it sleep.
+            return Blocked::Somewhere;
+        };
+        let mut fields = call.split_whitespace();
+        let number = fields.next().and_then(|n| n.parse::<libc::c_long>().ok());
+        let hex = |field: Option<&str>| {
+            field.and_then(|f| u64::from_str_radix(f.trim_start_matches("0x"), 16).ok())
+        };
+        let (address, operation) = (hex(fields.next()), hex(fields.next()));
+        let mask = libc::FUTEX_CMD_MASK as u64;
+        let waits = matches!(
+            operation.map(|op| op & mask),
+            Some(op) if op == libc::FUTEX_WAIT as u64 || op == libc::FUTEX_WAIT_BITSET as u64
+        );
+        match address {
+            Some(address) if number == Some(libc::SYS_futex) && waits => Blocked::At(address),
+            _ => Blocked::No,
         }
     }
+}
+
+/// Where a thread is blocked, if it is (see [`Tid::blocked_at`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blocked {
+    /// Running, runnable, asleep in another call, or gone.
+    No,
+    /// Asleep on the futex at this address.
+    At(u64),
+    /// Asleep, on what the kernel does not say here.
+    Somewhere,
 }
 
 /// How many threads this process has now (`Threads:` of

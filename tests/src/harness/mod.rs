@@ -46,7 +46,7 @@ pub mod task;
 pub mod trickle;
 pub mod watchdog;
 
-pub use blocked::{Tid, spawn_watched, threads_in_process, wait_until_blocked};
+pub use blocked::{Blocked, Tid, spawn_watched, threads_in_process, wait_until_blocked};
 pub use bytes::{from_hex, hex};
 pub use console::{Keyboard, Screen, ScreenWriter, Typed, keyboard, screen};
 pub use liveness::{Liveness, wait_for};

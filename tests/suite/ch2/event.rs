@@ -208,10 +208,13 @@ fn a_set_from_another_thread_releases_a_waiter(#[case] how: How) {
     wait_until_ready(&ready, 1);
     event.set();
     let got = collect(done, 1, &format!("a waiter ({how:?}) waits for set()"));
-    assert!(
-        got[0],
-        "set() from another thread should make wait_timeout({FOREVER:?}) return true; it returned false"
-    );
+    if !got[0] {
+        Report::sent(format!("a thread called {how:?}; then set() from the test's thread"))
+            .expected("true")
+            .got("false")
+            .cause("a waiter woken by set() finds the flag set: return true")
+            .fail();
+    }
 }
 
 #[test]
@@ -238,10 +241,13 @@ fn one_set_releases_every_waiter() {
         &format!("{WAITERS} threads wait, and one set() should release them all"),
     );
     let released = got.iter().filter(|&&g| g).count();
-    assert_eq!(
-        released, WAITERS,
-        "after one set(), {released} of {WAITERS} waiters returned true"
-    );
+    if released != WAITERS {
+        Report::sent(format!("{WAITERS} threads waited (wait or wait_timeout); then one set()"))
+            .expected(format!("all {WAITERS} to return true"))
+            .got(format!("{released} of {WAITERS} returned true"))
+            .cause("a waiter woken by set() finds the flag set: return true")
+            .fail();
+    }
 }
 
 #[rstest]
@@ -452,15 +458,23 @@ fn survives_set_and_clear_from_many_threads() {
             event
         },
     );
-    assert!(
-        event.is_set(),
-        "the last call was set(), but is_set() says false"
-    );
+    let did = "8 threads set and cleared while 8 waited; then one last set()";
+    if !event.is_set() {
+        Report::sent(did)
+            .expected("is_set() = true")
+            .got("false")
+            .cause("set makes the flag true under the lock, and nothing else clears it")
+            .fail();
+    }
     event.clear();
-    assert!(
-        !event.is_set() && !event.wait_timeout(Duration::ZERO),
-        "after clear(), is_set() and wait_timeout(0) should both say false"
-    );
+    let (is_set, waited) = (event.is_set(), event.wait_timeout(Duration::ZERO));
+    if is_set || waited {
+        Report::sent(format!("{did}; then clear()"))
+            .expected("is_set() = false, wait_timeout(0) = false")
+            .got(format!("is_set() = {is_set}, wait_timeout(0) = {waited}"))
+            .cause("clear makes the flag false; wait_timeout returns the flag when the time is up")
+            .fail();
+    }
 }
 
 #[test]
@@ -472,8 +486,11 @@ fn is_shared_between_threads_through_an_arc() {
     watchdog(LIMIT, "setting an event from another thread", move || {
         setter.set()
     });
-    assert!(
-        event.is_set(),
-        "a set() on another thread, through a clone of the Arc, should be seen here"
-    );
+    if !event.is_set() {
+        Report::sent("set() on another thread, through a clone of the Arc; then is_set() here")
+            .expected("true")
+            .got("false")
+            .cause("every clone of the Arc shares the one Event: the flag lives behind its Mutex")
+            .fail();
+    }
 }

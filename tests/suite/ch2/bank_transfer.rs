@@ -211,10 +211,13 @@ fn blocked_transfer(
     did: &str,
 ) -> Task<Result<(), TransferError>> {
     let shared = Arc::clone(bank);
-    let (task, tid) = spawn_watched("Bank::transfer", move || {
-        shared.transfer(from, to, amount)
-    });
-    expect_blocked(&task, tid, did, &format!("transfer({from}, {to}, {amount})"));
+    let (task, tid) = spawn_watched("Bank::transfer", move || shared.transfer(from, to, amount));
+    expect_blocked(
+        &task,
+        tid,
+        did,
+        &format!("transfer({from}, {to}, {amount})"),
+    );
     task
 }
 
@@ -224,13 +227,17 @@ fn expect_blocked<T: std::fmt::Debug>(task: &Task<T>, tid: Tid, did: &str, call:
     match wait_until_blocked(task, tid) {
         Ok(()) => {}
         Err(WaitError::Died(why)) => Report::sent(did)
-            .expected(format!("{call} to wait for the account the test has frozen"))
+            .expected(format!(
+                "{call} to wait for the account the test has frozen"
+            ))
             .got(why.clone())
             .cause("a transfer locks both of its accounts before it checks or moves anything")
             .headline(why)
             .fail(),
         Err(e) => Report::sent(did)
-            .expected(format!("{call} to wait for the account the test has frozen"))
+            .expected(format!(
+                "{call} to wait for the account the test has frozen"
+            ))
             .got(format!("{e}: it neither blocked nor returned"))
             .cause("a transfer locks both of its accounts, and does nothing else that takes time")
             .fail(),
@@ -310,7 +317,10 @@ fn two_withdrawals_that_each_fit_the_balance_are_not_both_made() {
         amount: 10,
     };
     let done = got.iter().filter(|r| r.is_ok()).count();
-    let refused_right = got.iter().filter(|r| r.as_ref().err() == Some(&refused)).count();
+    let refused_right = got
+        .iter()
+        .filter(|r| r.as_ref().err() == Some(&refused))
+        .count();
     if done != 1 || refused_right != 1 || after.iter().any(|&b| b < 0) {
         Report::sent(format!("{did}; then unfroze both"))
             .expected(format!(

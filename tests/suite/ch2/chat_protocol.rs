@@ -180,7 +180,10 @@ fn parses_a_request(#[case] datagram: &[u8], #[case] expected: Request) {
 #[case::only_a_newline(b"\n", RequestError::Empty)]
 #[case::only_a_crlf(b"\r\n", RequestError::Empty)]
 #[case::two_newlines_are_one_too_many(b"\n\n", RequestError::UnknownCommand("\n".into()))]
-#[case::a_chat_with_a_second_newline_keeps_it_in_its_text(b"CHAT Lucy hi\n\n", RequestError::BadText(TextError::BadChar('\n')))]
+#[case::a_chat_with_a_second_newline_keeps_it_in_its_text(
+    b"CHAT Lucy hi\n\n",
+    RequestError::BadText(TextError::BadChar('\n'))
+)]
 #[case::an_unknown_command(b"SHOUT Lucy hi", RequestError::UnknownCommand("SHOUT".into()))]
 #[case::commands_are_case_sensitive(b"login Lucy", RequestError::UnknownCommand("login".into()))]
 #[case::a_leading_space(b" LOGIN Lucy", RequestError::UnknownCommand("".into()))]
@@ -265,11 +268,13 @@ fn encodes_a_request_as_the_seed_does(#[case] request: Request, #[case] expected
     // And back: what the client writes, the server reads.
     let parsed = kit::parse_request(got.as_bytes());
     if parsed.as_ref() != Ok(&request) {
-        Report::sent(format!("parse_request(encode({request:?})), encode giving {got:?}"))
-            .expected(format!("Ok({request:?}): the request back"))
-            .got(format!("{parsed:?}"))
-            .cause("what encode writes, parse_request must read back as the same request")
-            .fail();
+        Report::sent(format!(
+            "parse_request(encode({request:?})), encode giving {got:?}"
+        ))
+        .expected(format!("Ok({request:?}): the request back"))
+        .got(format!("{parsed:?}"))
+        .cause("what encode writes, parse_request must read back as the same request")
+        .fail();
     }
 }
 

@@ -189,7 +189,11 @@ fn room_of_three() -> Room {
     expect_members(
         &room,
         "Room::login of Lucy (:5001), Tom (:5002) and Ann (:5003), each from an address of their own",
-        &[(5001, Some("Lucy")), (5002, Some("Tom")), (5003, Some("Ann"))],
+        &[
+            (5001, Some("Lucy")),
+            (5002, Some("Tom")),
+            (5003, Some("Ann")),
+        ],
         3,
         "a free, valid name from a new address makes that address a member",
     );
@@ -199,7 +203,13 @@ fn room_of_three() -> Room {
 /// Fails unless `room.name_of` gives each `(port, name)` of `expected` and
 /// `room.len()` is `len`.
 #[track_caller]
-fn expect_members(room: &Room, did: &str, expected: &[(u16, Option<&str>)], len: usize, cause: &str) {
+fn expect_members(
+    room: &Room,
+    did: &str,
+    expected: &[(u16, Option<&str>)],
+    len: usize,
+    cause: &str,
+) {
     let got: Vec<(u16, Option<&str>)> = expected
         .iter()
         .map(|&(port, _)| (port, room.name_of(at(port))))
@@ -327,7 +337,11 @@ fn room_lets_only_the_member_themselves_leave() {
     expect_members(
         &room,
         "Lucy, Tom, Ann joined; then Room::exit(:5002, \"Lucy\") from Tom's address",
-        &[(5001, Some("Lucy")), (5002, Some("Tom")), (5003, Some("Ann"))],
+        &[
+            (5001, Some("Lucy")),
+            (5002, Some("Tom")),
+            (5003, Some("Ann")),
+        ],
         3,
         "a forged EXIT must not remove anyone",
     );

@@ -209,11 +209,13 @@ fn a_set_from_another_thread_releases_a_waiter(#[case] how: How) {
     event.set();
     let got = collect(done, 1, &format!("a waiter ({how:?}) waits for set()"));
     if !got[0] {
-        Report::sent(format!("a thread called {how:?}; then set() from the test's thread"))
-            .expected("true")
-            .got("false")
-            .cause("a waiter woken by set() finds the flag set: return true")
-            .fail();
+        Report::sent(format!(
+            "a thread called {how:?}; then set() from the test's thread"
+        ))
+        .expected("true")
+        .got("false")
+        .cause("a waiter woken by set() finds the flag set: return true")
+        .fail();
     }
 }
 
@@ -242,11 +244,13 @@ fn one_set_releases_every_waiter() {
     );
     let released = got.iter().filter(|&&g| g).count();
     if released != WAITERS {
-        Report::sent(format!("{WAITERS} threads waited (wait or wait_timeout); then one set()"))
-            .expected(format!("all {WAITERS} to return true"))
-            .got(format!("{released} of {WAITERS} returned true"))
-            .cause("a waiter woken by set() finds the flag set: return true")
-            .fail();
+        Report::sent(format!(
+            "{WAITERS} threads waited (wait or wait_timeout); then one set()"
+        ))
+        .expected(format!("all {WAITERS} to return true"))
+        .got(format!("{released} of {WAITERS} returned true"))
+        .cause("a waiter woken by set() finds the flag set: return true")
+        .fail();
     }
 }
 
@@ -339,7 +343,9 @@ fn all_asleep_on_one_futex(waiters: &[(Task<bool>, Tid)], did: &str) -> Option<u
             Report::sent(did)
                 .expected("every waiter to fall asleep on the event's Condvar")
                 .got(format!("after {TIMEOUT:?}, where they are: {places:?}"))
-                .cause("wait sleeps on the Condvar (Condvar::wait), rather than spinning or polling")
+                .cause(
+                    "wait sleeps on the Condvar (Condvar::wait), rather than spinning or polling",
+                )
                 .fail();
         }
         thread::park_timeout(Duration::from_millis(1));

@@ -17,6 +17,8 @@
 //!   parsing and prompts live here, never in an exercise.
 //! - [`probes`]: code that forks, run by the suite in a fresh single-threaded
 //!   process (`netkit probe …`), never inside the multi-threaded test process.
+//! - `rules` (unit tests only): the kit's repository rules, such as "every
+//!   assertion in the suite has a message".
 
 #[cfg(not(feature = "solutions"))]
 pub use exercises as kit;
@@ -26,6 +28,8 @@ pub use solutions as kit;
 pub mod harness;
 pub mod probes;
 pub mod programs;
+#[cfg(test)]
+mod rules;
 
 /// Which implementation this build tests: `"exercises"` or `"solutions"`.
 pub const KIT_NAME: &str = if cfg!(feature = "solutions") {

@@ -8,16 +8,24 @@
 //! - [`hint`]: `hint`, one hint at a time.
 //! - [`run`]: `run`, the runner's programs and the book's demos.
 //! - [`selftest`]: `test`, the kit's own checks.
+//! - [`mutants`]: `mutants`, and the check that the suite catches wrong code.
+//! - [`patch`]: unified diffs (the mutants), applied in memory.
 //! - [`strays`]: catching processes the suite leaves behind.
 //! - [`scratch`]: scratch copies of the kit, built incrementally beside it.
 //! - [`book`]: building the book (student and teacher editions) and checking it.
+//! - [`new`]: `new`, an exercise added in one step, for authors.
+//! - [`lists`]: the lists of exercises kept by hand (README, chapter pages).
 //!
 //! Adding a command is one new variant of [`Command`] and one arm in `main`.
 
 mod book;
 mod check;
 mod hint;
+mod lists;
 mod manifest;
+mod mutants;
+mod new;
+mod patch;
 mod run;
 mod scratch;
 mod selftest;
@@ -81,8 +89,31 @@ enum Command {
         #[arg(allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// The kit's own checks: reference passes, stubs fail, files agree, book builds.
+    /// The kit's own checks: reference passes, stubs fail, files agree, book builds, mutants are caught.
     Test,
+    /// For authors: add an exercise, with every file it needs (see CONTRIBUTING.md).
+    New {
+        /// Its id, kebab-case, saying what is built: `udp-dict`.
+        id: String,
+        /// The chapter it belongs to (its number in kit.toml).
+        #[arg(long)]
+        chapter: u32,
+        /// A program of the runner that uses it (`--program demo-server`; repeat for more).
+        #[arg(long = "program", value_name = "NAME")]
+        programs: Vec<String>,
+        /// Its code forks: the tests call it through a probe, in a fresh process.
+        #[arg(long)]
+        forks: bool,
+        /// Its title (by default the id's words: `demo-exercise` is "Demo exercise").
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// Apply each known-wrong reference in mutants/ and check that the suite catches it, fast.
+    Mutants {
+        /// `all`, a chapter (`chapter1`) or an exercise (`udp-dict`).
+        #[arg(default_value = "all")]
+        what: String,
+    },
     /// Build the book (to target/book/student or target/book/teacher).
     Book {
         /// The teacher's edition, with the reference solutions.
@@ -140,6 +171,23 @@ fn run_command(command: Command) -> Result<bool> {
         )
         .map(|()| true),
         Command::Test => selftest::test(&root, &manifest),
+        Command::New {
+            id,
+            chapter,
+            programs,
+            forks,
+            title,
+        } => {
+            let request = new::Request {
+                id,
+                chapter,
+                title,
+                programs,
+                forks,
+            };
+            new::new(&root, &manifest, &request).map(|()| true)
+        }
+        Command::Mutants { what } => mutants::command(&root, &manifest, &what),
         Command::Book { teacher, open } => {
             let (edition, folder) = if teacher {
                 (book::Edition::Teacher, "teacher")

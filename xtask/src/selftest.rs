@@ -10,12 +10,16 @@
 //!    and nothing loaded from outside.
 //! 5. The runner's programs start, the book's listings work, and the kit's
 //!    own unit tests (xtask, the harness) pass.
+//! 6. Every mutant (a known-wrong reference in `mutants/`) makes its
+//!    exercise's tests fail within 10 s, and every exercise has at least two.
 //!
 //! Every check prints `ok` or `FAIL` with the fix; the last line is
 //! `N passed, N failed`.
 
 use crate::book::{self, Edition};
+use crate::lists;
 use crate::manifest::Manifest;
+use crate::mutants;
 use crate::strays;
 use crate::suite::{self, Kit, Outcome, cargo};
 use anyhow::Result;
@@ -57,7 +61,7 @@ impl Tally {
 }
 
 fn heading(n: usize, text: &str) {
-    println!("\n== {n}/5 {text}");
+    println!("\n== {n}/6 {text}");
 }
 
 /// Runs every check; returns whether all held.
@@ -94,6 +98,12 @@ pub fn test(root: &Path, manifest: &Manifest) -> Result<bool> {
 
     heading(5, "programs, listings, and the kit's own unit tests");
     programs(root, manifest, &mut tally)?;
+
+    heading(
+        6,
+        "the mutants: every known-wrong reference in mutants/ is caught, fast",
+    );
+    mutant_check(root, manifest, &mut tally)?;
 
     println!("\ntook {:.0} s", started.elapsed().as_secs_f64());
     println!("kit: {} passed, {} failed", tally.passed, tally.failed);
@@ -236,7 +246,7 @@ fn stubs(root: &Path, manifest: &Manifest, tally: &mut Tally) -> Result<()> {
 
 /// The `pub` items of a file, one line each, whitespace folded: the public
 /// API that a stub and its reference must share.
-fn public_items(text: &str) -> Vec<String> {
+pub(crate) fn public_items(text: &str) -> Vec<String> {
     text.lines()
         .map(str::trim)
         .filter(|l| {
@@ -372,6 +382,15 @@ fn agreement(root: &Path, manifest: &Manifest, tests: &[String], tally: &mut Tal
         "every test belongs to an exercise",
         format!("tests that belong to no exercise of kit.toml (name them chN::exercise_id::…): {orphans:?}"),
     );
+    let listed = lists::problems(root, manifest);
+    tally.check(
+        listed.is_empty(),
+        "the lists kept by hand agree: README.md's chapter tables (with programs), the chapter pages, the modules' doc lists",
+        format!(
+            "the lists kept by hand disagree with kit.toml (`cargo xtask new` keeps them right):\n{}",
+            listed.join("\n")
+        ),
+    );
     for krate in ["exercises", "solutions"] {
         let mods = |k: &str| -> BTreeSet<String> {
             let mut found = BTreeSet::new();
@@ -461,6 +480,50 @@ fn programs(root: &Path, manifest: &Manifest, tally: &mut Tally) -> Result<()> {
                 String::from_utf8_lossy(&output.stderr)
             ));
         }
+    }
+    Ok(())
+}
+
+/// Check 6.
+fn mutant_check(root: &Path, manifest: &Manifest, tally: &mut Tally) -> Result<()> {
+    let started = Instant::now();
+    let (all, problems) = mutants::load(root, manifest)?;
+    for problem in problems {
+        tally.fail(problem.0);
+    }
+    for (id, n) in mutants::too_few(manifest, &all) {
+        tally.fail(format!(
+            "{id} has {n} mutants; write at least {}: the classic wrong versions of its \
+             reference (mutants/{id}__<what-is-wrong>.patch; CONTRIBUTING.md, \"adding a mutant\")",
+            mutants::AT_LEAST
+        ));
+    }
+    println!(
+        "  ({} mutants, built in target/scratch/mutants: the first build there takes a few minutes)",
+        all.len()
+    );
+    let verdicts = mutants::run_all(root, manifest, &all, |mutant, verdict| {
+        let text = verdict.describe(mutant);
+        if verdict.is_caught() {
+            tally.ok(text)
+        } else {
+            tally.fail(text)
+        }
+    })?;
+    let slowest = verdicts
+        .iter()
+        .filter_map(|(m, v)| match v {
+            mutants::Verdict::Caught { after, .. } => Some((after, &m.name)),
+            _ => None,
+        })
+        .max();
+    if let Some((after, name)) = slowest {
+        println!(
+            "  {} mutants in {:.0} s; the slowest caught: {name}, in {:.1} s",
+            verdicts.len(),
+            started.elapsed().as_secs_f64(),
+            after.as_secs_f64()
+        );
     }
     Ok(())
 }

@@ -79,6 +79,28 @@ pub fn clean_up(strays: &[Stray]) {
     }
 }
 
+/// Kills and reaps every child of ours, and what they leave orphaned in turn:
+/// after a run that was stopped on purpose (a mutant's, at its first
+/// failure), whatever it had started is re-parented to us. A program runs in
+/// its own process group, so the group is killed with it.
+pub fn sweep() {
+    // Each pass may orphan the next generation; a few passes reach the end.
+    for _ in 0..8 {
+        let strays = find();
+        if strays.is_empty() {
+            return;
+        }
+        for stray in &strays {
+            // SAFETY: plain system calls; `-pid` names the group this child
+            // leads, if it leads one (else the call fails and does nothing).
+            unsafe {
+                libc::kill(-stray.pid, libc::SIGKILL);
+            }
+        }
+        clean_up(&strays);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,11 +46,21 @@ mod tests {
     #[test]
     fn hex_round_trips_in_words_of_four() {
         let bytes = from_hex("8068 22b8\n b65ee8af 00");
+        let expected = [0x80, 0x68, 0x22, 0xb8, 0xb6, 0x5e, 0xe8, 0xaf, 0x00];
         assert_eq!(
-            bytes,
-            [0x80, 0x68, 0x22, 0xb8, 0xb6, 0x5e, 0xe8, 0xaf, 0x00]
+            bytes, expected,
+            "from_hex(\"8068 22b8\\n b65ee8af 00\") should skip the spaces and the newline \
+             (left: got, right: expected)"
         );
-        assert_eq!(hex(&bytes), "806822b8 b65ee8af 00");
-        assert!(hex(&[0; 200]).ends_with("(200 bytes in all)"));
+        let shown = hex(&bytes);
+        assert_eq!(
+            shown, "806822b8 b65ee8af 00",
+            "hex should group the nine bytes in words of four (left: got, right: expected)"
+        );
+        let long = hex(&[0; 200]);
+        assert!(
+            long.ends_with("(200 bytes in all)"),
+            "hex of 200 bytes should be cut and end with \"(200 bytes in all)\"; got {long:?}"
+        );
     }
 }

@@ -263,7 +263,12 @@ mod tests {
         keys.type_line("o");
         keys.close();
         let lines: Vec<String> = input.lines().map(|l| l.unwrap()).collect();
-        assert_eq!(lines, ["one", "two"]);
+        assert_eq!(
+            lines,
+            ["one", "two"],
+            "typed \"one\\n\", \"tw\", \"o\\n\", then closed: expected two lines read back \
+             (left: got, right: expected)"
+        );
     }
 
     #[test]
@@ -271,8 +276,18 @@ mod tests {
         let (mut display, mut output) = screen();
         write!(output, "first\nsec").unwrap();
         write!(output, "ond\nthird").unwrap();
-        assert_eq!(display.next_line(&(), "wrote", "first"), "first");
+        let first = display.next_line(&(), "wrote", "first");
+        assert_eq!(
+            first, "first",
+            "wrote \"first\\nsec\", \"ond\\nthird\": expected the first line to be \"first\"; \
+             got {first:?}"
+        );
         display.expect_line(&(), "wrote", "second", "in order");
-        assert_eq!(display.all(), ["first", "second", "third"]);
+        let all = display.all();
+        assert_eq!(
+            all,
+            ["first", "second", "third"],
+            "expected every line, the unfinished \"third\" too (left: got, right: expected)"
+        );
     }
 }

@@ -2,12 +2,8 @@
 //! streams its data instead of holding it all; and the gist of what a
 //! program said on stderr.
 
-use super::program::runner_path;
-use super::{STEP, TIMEOUT};
-use std::io::Read;
-use std::os::unix::process::CommandExt;
-use std::process::{Command, ExitStatus, Stdio};
-use std::time::Instant;
+use super::Program;
+use std::process::ExitStatus;
 
 /// The peak resident memory (`VmHWM`, "high water mark") of the running
 /// process `pid`, in bytes, from `/proc/<pid>/status`.
@@ -31,7 +27,9 @@ pub struct Measured {
     /// `netkit ARGS…`, for failure messages.
     pub command_line: String,
     pub status: ExitStatus,
+    /// Its stdout, each line ended by `\n`.
     pub stdout: String,
+    /// Its stderr as printed, without the peak memory report.
     pub stderr: String,
     /// The most resident memory it ever used, in bytes (its own `VmHWM`).
     pub peak_memory: u64,
@@ -46,7 +44,7 @@ impl Measured {
 
 /// A program's stderr on one line, for the first line of a failure message:
 /// a panic's own message first (`not yet implemented: …`), no backtrace.
-/// Takes stderr as printed, or quoted as [`Program`](super::Program) quotes it.
+/// Takes stderr as printed, or quoted as [`Program`] quotes it.
 pub fn stderr_gist(stderr: &str) -> String {
     let lines: Vec<&str> = stderr
         .lines()
@@ -75,79 +73,34 @@ pub const REPORT_PEAK: &str = "NETKIT_REPORT_PEAK_MEMORY";
 /// The line prefix of that report.
 pub const PEAK_LINE: &str = "netkit: peak memory ";
 
-/// Runs `netkit ARGS…` to its end, with stdin empty, in its own process
-/// group, and returns its status, output and peak memory. Killed (with its
-/// group) if it runs longer than [`TIMEOUT`]; the test then fails.
+/// Runs `netkit ARGS…` to its end, with stdin empty, as a [`Program`] (in
+/// its own process group), and returns its status, output and peak memory.
+/// Killed (with its group) if it runs longer than [`TIMEOUT`]; the test
+/// then fails.
 ///
 /// The peak memory is the program's own `VmHWM`, which it reports as it
 /// exits (see [`REPORT_PEAK`]). Not `ru_maxrss` from `wait4`: Linux carries
 /// the pre-`exec` high-water mark into it, and a child forked from this big,
 /// busy test process starts out with the test process's memory counted.
+///
+/// [`TIMEOUT`]: super::TIMEOUT
 #[track_caller]
 pub fn run_measured(args: &[&str]) -> Measured {
-    let runner = runner_path();
-    let command_line = format!("netkit {}", args.join(" "));
-    let mut child = Command::new(&runner)
-        .args(args)
-        .env(REPORT_PEAK, "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting {} failed: {e}", runner.display()));
-    let pid = child.id() as i32;
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            String::from_utf8_lossy(&bytes).into_owned()
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().expect("stdout is piped")));
-    let stderr = drain(Box::new(child.stderr.take().expect("stderr is piped")));
-
-    let deadline = Instant::now() + TIMEOUT;
-    let mut timed_out = false;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => std::thread::park_timeout(STEP),
-            Ok(None) => {
-                // Kill it with anything it started, then reap it.
-                let _ = nix::sys::signal::killpg(
-                    nix::unistd::Pid::from_raw(pid),
-                    nix::sys::signal::Signal::SIGKILL,
-                );
-                timed_out = true;
-                break child.wait().expect("reaping a killed child");
-            }
-            Err(e) => panic!("waiting for `{command_line}` failed: {e}"),
-        }
-    };
-    // Anything it left behind in its group would keep the pipes open.
-    let _ = nix::sys::signal::killpg(
-        nix::unistd::Pid::from_raw(pid),
-        nix::sys::signal::Signal::SIGKILL,
-    );
-    let stderr = stderr.join().unwrap_or_default();
-    let (stderr, peak_memory) = split_peak_report(&stderr);
+    let mut program = Program::start_with_env(args, &[(REPORT_PEAK, "1")]);
+    let status = program.run_to_end();
+    let (stderr, peak_memory) = split_peak_report(&program.stderr_raw());
+    let stdout: String = program
+        .stdout_seen()
+        .iter()
+        .map(|line| format!("{line}\n"))
+        .collect();
     let finished = Measured {
-        command_line,
+        command_line: program.command_line().to_string(),
         status,
-        stdout: stdout.join().unwrap_or_default(),
+        stdout,
         stderr,
         peak_memory,
     };
-    if timed_out {
-        panic!(
-            "`{}` did not finish within {} s and was killed; stdout: {:?}; stderr: {:?}",
-            finished.command_line,
-            TIMEOUT.as_secs(),
-            finished.stdout,
-            finished.stderr
-        );
-    }
     if finished.peak_memory == 0 {
         panic!(
             "`{}` did not report its peak memory (a `{PEAK_LINE}N kB` line on stderr); stderr: {:?}",

@@ -1,7 +1,10 @@
-//! What every test uses. Each wait here is bounded, and each one also watches
-//! the code under test: when a server thread panics (a stub's `todo!()`) or a
-//! program exits, the wait fails at once with that message instead of waiting
-//! out its timeout.
+//! What every test uses. Each wait here is bounded (by [`TIMEOUT`], unless
+//! it says otherwise), and each wait on a peer also watches the code under
+//! test: when a server thread or a task panics (a stub's `todo!()`) or a
+//! program exits, the wait fails within a [`STEP`] with that message instead
+//! of waiting out its timeout. [`wait_for`] and the waits built on it look
+//! at the code under test after each attempt of at most a [`STEP`]; a
+//! [`Program`]'s waits on its stdout wake when stdout closes, as it exits.
 //!
 //! - [`report`]: failure messages that say what was sent, what was expected,
 //!   what came back, and the likely cause.
@@ -9,11 +12,12 @@
 //! - [`liveness`]: the [`Liveness`] trait: "is the code under test still running?"
 //! - [`server`]: [`ServerThread`], a `serve(…)` call run on its own thread.
 //! - [`program`]: [`Program`], a runner program as a child process in its own
-//!   process group, killed with the group when dropped.
+//!   process group, killed with the group and reaped when dropped: the one
+//!   way the harness starts a child ([`probe()`] and [`run_measured`] use it).
 //! - [`net`]: [`UdpPeer`] and [`TcpPeer`], the test's side of a conversation.
-//! - [`probe`]: [`probe()`], code that forks, run in a fresh process
+//! - [`probe`](mod@probe): [`probe()`], code that forks, run in a fresh process
 //!   (`netkit probe …`) and judged by what it prints.
-//! - [`watchdog`]: [`watchdog()`], for code that may deadlock.
+//! - [`watchdog`](mod@watchdog): [`watchdog()`], for code that may deadlock.
 //! - [`task`]: [`Task`], a call to the code under test on its own thread while
 //!   the test plays the other side (a client under test, a server played).
 //! - [`trickle`]: [`Trickle`], a reader or writer that moves a few bytes per
@@ -28,7 +32,8 @@
 //! - [`blocked`]: [`spawn_watched`] and [`wait_until_blocked`]: a call that
 //!   must stop at a lock the test holds, and the kernel's word that it has.
 //! - [`rng`]: [`XorShift`], a tiny deterministic random number generator, so
-//!   that tests drawing random cases are reproducible.
+//!   that tests drawing random cases, or filling files with random-looking
+//!   bytes ([`XorShift::bytes`]), are reproducible.
 
 pub mod blocked;
 pub mod bytes;
@@ -69,5 +74,8 @@ use std::time::Duration;
 /// answers in milliseconds, and a dead one is noticed at the next [`STEP`].
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How often a wait looks at the code under test to see whether it died.
+/// How often a wait looks at the code under test to see whether it died: the
+/// longest an attempt of [`wait_for`] blocks (a socket's read timeout, a
+/// channel's `recv_timeout`), and the pause between two looks at a program's
+/// exit.
 pub const STEP: Duration = Duration::from_millis(20);

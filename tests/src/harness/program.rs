@@ -72,9 +72,17 @@ pub struct Finished {
 /// A runner program in its own process group: stdout is read line by line,
 /// stderr is kept for failure messages, stdin is a pipe. Dropping it kills
 /// the whole group (the program and anything it started) and reaps it.
+///
+/// This is the harness's one way to run a child process: [`probe()`] and
+/// [`run_measured`] are built on it, so that every child is started, killed
+/// and reaped the same way.
+///
+/// [`probe()`]: super::probe()
+/// [`run_measured`]: super::run_measured
 pub struct Program {
     command_line: String,
-    child: Mutex<Child>,
+    /// Reaped only when the program is dropped: see [`Program::try_wait`].
+    child: Child,
     stdin: Option<ChildStdin>,
     lines: Receiver<String>,
     /// Every stdout line seen so far, for failure messages.
@@ -88,10 +96,18 @@ impl Program {
     /// Starts `netkit ARGS…`.
     #[track_caller]
     pub fn start(args: &[&str]) -> Self {
+        Program::start_with_env(args, &[])
+    }
+
+    /// Starts `netkit ARGS…` with the variables `env` (name, value) added to
+    /// its environment.
+    #[track_caller]
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Self {
         let runner = runner_path();
         let command_line = format!("netkit {}", args.join(" "));
         let mut child = Command::new(&runner)
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -103,9 +119,23 @@ impl Program {
         let (tx, lines) = mpsc::channel();
         let stdout = child.stdout.take().expect("stdout is piped");
         std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
+            // Lines as `BufRead::lines` cuts them, but bytes that are not
+            // UTF-8 are shown, not taken for the end of stdout.
+            let mut reader = BufReader::new(stdout);
+            let mut line = Vec::new();
+            while let Ok(n) = reader.read_until(b'\n', &mut line) {
+                if n == 0 {
+                    break;
+                }
+                if line.ends_with(b"\n") {
+                    line.pop();
+                    if line.ends_with(b"\r") {
+                        line.pop();
+                    }
+                }
+                let text = String::from_utf8_lossy(&line).into_owned();
+                line.clear();
+                if tx.send(text).is_err() {
                     break;
                 }
             }
@@ -130,7 +160,7 @@ impl Program {
         let stdin = child.stdin.take();
         Program {
             command_line,
-            child: Mutex::new(child),
+            child,
             stdin,
             lines,
             seen: Vec::new(),
@@ -267,10 +297,27 @@ impl Program {
         finished
     }
 
-    /// Waits (within [`TIMEOUT`]) until the program closes stdout and exits;
-    /// returns its exit status, every stdout line, and its stderr.
+    /// Closes stdin and waits (within [`TIMEOUT`]) until the program closes
+    /// stdout and exits; returns its exit status, every stdout line, and its
+    /// stderr.
     #[track_caller]
     pub fn finish(mut self) -> Finished {
+        let status = self.run_to_end();
+        Finished {
+            command_line: self.command_line.clone(),
+            pid: self.pid(),
+            status,
+            stdout: std::mem::take(&mut self.seen),
+            stderr: self.stderr_text(),
+        }
+    }
+
+    /// What [`Program::finish`] waits for: closes stdin, reads stdout to its
+    /// end (into [`Program::stdout_seen`]), and returns the exit status;
+    /// fails the test if that takes longer than [`TIMEOUT`] (dropping the
+    /// program then kills it).
+    #[track_caller]
+    pub(super) fn run_to_end(&mut self) -> ExitStatus {
         self.close_stdin();
         let deadline = Instant::now() + TIMEOUT;
         loop {
@@ -287,14 +334,7 @@ impl Program {
                 ),
             }
         }
-        let status = self.wait_exit();
-        Finished {
-            command_line: self.command_line.clone(),
-            pid: self.pid(),
-            status,
-            stdout: std::mem::take(&mut self.seen),
-            stderr: self.stderr_text(),
-        }
+        self.wait_exit()
     }
 
     /// Every stdout line read so far.
@@ -306,6 +346,17 @@ impl Program {
     /// `  | ` so that it reads as a quotation inside a failure message (and a
     /// panic quoted from the program is not taken for the test's own).
     pub fn stderr_text(&self) -> String {
+        let text = self.stderr_raw();
+        let text = text.trim();
+        if text.is_empty() {
+            return "(empty)".to_string();
+        }
+        let quoted: Vec<String> = text.lines().map(|l| format!("  | {l}")).collect();
+        format!("\n{}", quoted.join("\n"))
+    }
+
+    /// What the program wrote to stderr so far, as it wrote it.
+    pub(super) fn stderr_raw(&self) -> String {
         // Once the program has exited, its stderr is complete: wait (briefly)
         // for the reader thread to have it all, so that a panic message
         // printed just before the exit is part of the report.
@@ -315,26 +366,35 @@ impl Program {
             let _ = done.recv_timeout(std::time::Duration::from_secs(1));
         }
         let bytes = self.stderr.lock().unwrap_or_else(|p| p.into_inner());
-        let text = String::from_utf8_lossy(&bytes);
-        let text = text.trim();
-        if text.is_empty() {
-            return "(empty)".to_string();
-        }
-        let quoted: Vec<String> = text.lines().map(|l| format!("  | {l}")).collect();
-        format!("\n{}", quoted.join("\n"))
+        String::from_utf8_lossy(&bytes).into_owned()
     }
 
     /// Whether it has exited (and its status), without waiting.
+    ///
+    /// It looks without reaping (`WNOWAIT`): until [`Drop`] reaps it, the
+    /// exited program stays a zombie that holds its pid, which is also its
+    /// process group's id, so that no other process can be given that id
+    /// before `Drop` kills the group.
     fn try_wait(&self) -> std::io::Result<Option<ExitStatus>> {
-        self.child
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .try_wait()
+        use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
+        use std::os::unix::process::ExitStatusExt;
+        let pid = nix::unistd::Pid::from_raw(self.pid() as i32);
+        let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+        // Raw wait statuses as `waitpid` encodes them: the exit code in the
+        // second byte; the signal in the low 7 bits, 0x80 for a core dump.
+        match waitid(Id::Pid(pid), flags) {
+            Ok(WaitStatus::Exited(_, code)) => Ok(Some(ExitStatus::from_raw((code & 0xff) << 8))),
+            Ok(WaitStatus::Signaled(_, signal, core)) => Ok(Some(ExitStatus::from_raw(
+                signal as i32 | if core { 0x80 } else { 0 },
+            ))),
+            Ok(_) => Ok(None),
+            Err(errno) => Err(errno.into()),
+        }
     }
 
     /// The program's process id.
     pub fn pid(&self) -> u32 {
-        self.child.lock().unwrap_or_else(|p| p.into_inner()).id()
+        self.child.id()
     }
 }
 
@@ -361,8 +421,9 @@ impl Liveness for Program {
 
 impl Drop for Program {
     fn drop(&mut self) {
-        let child = self.child.get_mut().unwrap_or_else(|p| p.into_inner());
-        // The group id is the child's pid (process_group(0) above). Kill the
+        let child = &mut self.child;
+        // The group id is the child's pid (process_group(0) above), still
+        // ours as long as the child is not reaped (see `try_wait`). Kill the
         // group first, so grandchildren go too, then reap our own child so no
         // zombie is left behind.
         let pgid = nix::unistd::Pid::from_raw(child.id() as i32);

@@ -109,7 +109,16 @@ mod tests {
 
     #[test]
     fn show_escapes_and_cuts() {
-        assert_eq!(show(b"a\n\xff"), r#"b"a\n\xff""#);
-        assert!(show(&[b'x'; 200]).ends_with("(200 bytes in all)"));
+        let shown = show(b"a\n\xff");
+        assert_eq!(
+            shown, r#"b"a\n\xff""#,
+            "show should escape a newline and a byte that is not UTF-8 \
+             (left: got, right: expected)"
+        );
+        let long = show(&[b'x'; 200]);
+        assert!(
+            long.ends_with("(200 bytes in all)"),
+            "show of 200 bytes should be cut and end with \"(200 bytes in all)\"; got {long:?}"
+        );
     }
 }

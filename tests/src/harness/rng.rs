@@ -3,7 +3,8 @@
 //! draws random cases can be run again exactly as it failed.
 
 /// Marsaglia's xorshift64 (three shifts and xors per number). Not for
-/// secrets; good enough to pick accounts and amounts in a test.
+/// secrets; good enough to pick accounts and amounts in a test, or to fill
+/// a file with bytes that differ from one offset to the next.
 #[derive(Debug, Clone)]
 pub struct XorShift {
     state: u64,
@@ -43,6 +44,23 @@ impl XorShift {
     pub fn index(&mut self, len: usize) -> usize {
         self.below(len as u64) as usize
     }
+
+    /// Fills `buf` with the next numbers, each as its 8 little-endian bytes
+    /// (the last one cut short to fit): content that looks random, for
+    /// files and messages in which a byte out of place must show.
+    pub fn fill_bytes(&mut self, buf: &mut [u8]) {
+        for chunk in buf.chunks_mut(8) {
+            let bytes = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
+    }
+
+    /// The next `len` bytes, as [`XorShift::fill_bytes`] draws them.
+    pub fn bytes(&mut self, len: usize) -> Vec<u8> {
+        let mut buf = vec![0; len];
+        self.fill_bytes(&mut buf);
+        buf
+    }
 }
 
 #[cfg(test)]
@@ -51,22 +69,51 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_numbers() {
-        let mut a = XorShift::new(42);
-        let mut b = XorShift::new(42);
-        let first: Vec<u64> = (0..5).map(|_| a.next_u64()).collect();
-        assert!(
-            first
-                .iter()
-                .zip((0..5).map(|_| b.next_u64()))
-                .all(|(x, y)| *x == y)
+        let draw = |seed| -> Vec<u64> {
+            let mut rng = XorShift::new(seed);
+            (0..5).map(|_| rng.next_u64()).collect()
+        };
+        let (first, again) = (draw(42), draw(42));
+        assert_eq!(
+            first, again,
+            "expected seed 42 to draw the same five numbers twice; got {first:?}, then {again:?}"
         );
-        assert_ne!(XorShift::new(43).next_u64(), first[0]);
+        let other = draw(43);
+        assert_ne!(
+            other[0], first[0],
+            "expected seeds 42 and 43 to start differently; both drew {}",
+            first[0]
+        );
     }
 
     #[test]
     fn stays_in_range_and_survives_seed_zero() {
         let mut r = XorShift::new(0);
-        assert!((0..1000).all(|_| r.below(7) < 7));
-        assert!((0..1000).map(|_| r.index(3)).any(|i| i == 2));
+        let drawn: Vec<u64> = (0..1000).map(|_| r.below(7)).collect();
+        let outside: Vec<&u64> = drawn.iter().filter(|&&n| n >= 7).collect();
+        assert!(
+            outside.is_empty(),
+            "expected below(7) to stay in 0..7 from seed 0; it drew {outside:?}"
+        );
+        let indices: Vec<usize> = (0..1000).map(|_| r.index(3)).collect();
+        assert!(
+            indices.contains(&2),
+            "expected index(3) to reach the last index, 2, within 1000 draws; it never did"
+        );
+    }
+
+    #[test]
+    fn fill_bytes_lays_the_numbers_out_little_endian_and_cuts_the_last() {
+        let mut numbers = XorShift::new(7);
+        let mut expected: Vec<u8> = (0..3)
+            .flat_map(|_| numbers.next_u64().to_le_bytes())
+            .collect();
+        expected.truncate(20);
+        let got = XorShift::new(7).bytes(20);
+        assert_eq!(
+            got, expected,
+            "expected bytes(20) from seed 7 to be the first three numbers' little-endian \
+             bytes, cut to 20 (left: got, right: expected)"
+        );
     }
 }

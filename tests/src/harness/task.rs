@@ -157,7 +157,8 @@ mod tests {
 
     #[test]
     fn joins_the_value() {
-        assert_eq!(Task::spawn("adding", || 2 + 2).join(), 4);
+        let sum = Task::spawn("adding", || 2 + 2).join();
+        assert_eq!(sum, 4, "a Task running 2 + 2 should join with 4; got {sum}");
     }
 
     #[test]

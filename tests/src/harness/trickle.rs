@@ -90,18 +90,37 @@ mod tests {
     fn reads_one_byte_at_a_time() {
         let mut reader = Trickle::bytewise(Cursor::new(b"abc".to_vec()));
         let mut buf = [0u8; 8];
-        assert_eq!(reader.read(&mut buf).unwrap(), 1);
+        let first = reader.read(&mut buf).unwrap();
+        assert_eq!(
+            first, 1,
+            "a bytewise Trickle offered 8 bytes of room should read 1 byte; it read {first}"
+        );
         let mut rest = Vec::new();
         reader.read_to_end(&mut rest).unwrap();
-        assert_eq!(rest, b"bc");
+        assert_eq!(
+            rest,
+            b"bc",
+            "after the first byte of \"abc\", the rest should be \"bc\"; got {:?}",
+            String::from_utf8_lossy(&rest)
+        );
     }
 
     #[test]
     fn accepts_a_few_bytes_per_write() {
         let mut writer = Trickle::new(Vec::new(), 2);
-        assert_eq!(writer.write(b"abcde").unwrap(), 2);
+        let taken = writer.write(b"abcde").unwrap();
+        assert_eq!(
+            taken, 2,
+            "a Trickle of 2 bytes per write should take 2 of \"abcde\"; it took {taken}"
+        );
         writer.write_all(b"fgh").unwrap();
-        assert_eq!(writer.into_inner(), b"abfgh");
+        let written = writer.into_inner();
+        assert_eq!(
+            written,
+            b"abfgh",
+            "2 bytes of \"abcde\", then all of \"fgh\", should leave \"abfgh\"; got {:?}",
+            String::from_utf8_lossy(&written)
+        );
     }
 
     #[test]
@@ -110,10 +129,15 @@ mod tests {
         reader.seek(SeekFrom::Start(95)).unwrap();
         let mut rest = Vec::new();
         reader.read_to_end(&mut rest).unwrap();
-        assert_eq!(rest, [7u8; 5]);
+        assert_eq!(
+            rest, [7u8; 5],
+            "after a seek to 95 of 100 bytes, the last 5 should be read; got {rest:?}"
+        );
+        let asked = reader.largest_ask();
         assert!(
-            reader.largest_ask() >= 32,
-            "read_to_end offers a big buffer"
+            asked >= 32,
+            "read_to_end offers a big buffer: expected a largest ask of 32 bytes or more, \
+             got {asked}"
         );
     }
 }

@@ -42,7 +42,8 @@ mod tests {
 
     #[test]
     fn returns_the_value() {
-        assert_eq!(watchdog(Duration::from_secs(5), "adding", || 2 + 2), 4);
+        let sum = watchdog(Duration::from_secs(5), "adding", || 2 + 2);
+        assert_eq!(sum, 4, "a watchdog over 2 + 2 should return 4; got {sum}");
     }
 
     #[test]

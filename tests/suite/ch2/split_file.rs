@@ -14,16 +14,7 @@ use std::path::{Path, PathBuf};
 /// `len` bytes that differ from one offset to the next (so a chunk in the
 /// wrong place shows), the same every run.
 fn pattern(len: usize) -> Vec<u8> {
-    let mut state: u32 = 0x1234_5678;
-    (0..len)
-        .map(|_| {
-            // xorshift: cheap, deterministic, no repeats over a few MiB.
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            (state >> 24) as u8
-        })
-        .collect()
+    netkit_tests::harness::XorShift::new(0x1234_5678).bytes(len)
 }
 
 /// Where two byte strings first differ, for failure messages.

@@ -13,7 +13,8 @@ use super::liveness::{Liveness, WaitError};
 use super::{TIMEOUT, Task};
 use std::fmt::Debug;
 use std::io::{Read, Write};
-use std::sync::mpsc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 /// A thread of this process, as the kernel numbers it.
@@ -137,21 +138,26 @@ const LOOK: Duration = Duration::from_millis(1);
 
 /// Starts `work` on a [`Task`] and returns it with the kernel's number of its
 /// thread, for [`wait_until_blocked`]. The thread does nothing between
-/// telling its number and calling `work`, so that once it is seen asleep,
-/// it is asleep inside `work`.
+/// telling its number (a store to an atomic, which cannot block) and calling
+/// `work`, so that once it is seen asleep, it is asleep inside `work`.
 pub fn spawn_watched<T: Send + 'static>(
     name: &str,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> (Task<T>, Tid) {
-    let (tell, told) = mpsc::channel();
+    let told = Arc::new(AtomicI32::new(0));
+    let tell = Arc::clone(&told);
     let task = Task::spawn(name, move || {
-        let _ = tell.send(Tid::current());
+        tell.store(Tid::current().0, Ordering::Release);
         work()
     });
-    let tid = told
-        .recv_timeout(TIMEOUT)
-        .unwrap_or_else(|_| panic!("{name}: its thread did not even start within {TIMEOUT:?}"));
-    (task, tid)
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        match told.load(Ordering::Acquire) {
+            0 if Instant::now() < deadline => std::thread::park_timeout(LOOK),
+            0 => panic!("{name}: its thread did not even start within {TIMEOUT:?}"),
+            tid => return (task, Tid(tid)),
+        }
+    }
 }
 
 /// Waits until the thread `tid`, which runs `task`, is blocked (see
@@ -175,7 +181,7 @@ pub fn wait_until_blocked<T: Debug>(task: &Task<T>, tid: Tid) -> Result<(), Wait
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
+    use std::sync::Mutex;
 
     #[test]
     fn sees_a_thread_blocked_on_a_held_lock() {

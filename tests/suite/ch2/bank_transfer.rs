@@ -336,6 +336,58 @@ fn two_withdrawals_that_each_fit_the_balance_are_not_both_made() {
     }
 }
 
+#[test]
+fn total_sees_no_transfer_half_done() {
+    // Account 1 frozen: total() stops there, after account 0. Had it read
+    // (and let go of) account 0 already, a transfer 2 -> 0 could run now,
+    // and total would count those 50 twice over: not at all in account 2,
+    // which it reads last, and never in account 0, which it read before.
+    let bank = Arc::new(Bank::new(&[100, 200, 300]));
+    let frozen = bank.freeze(1).expect("account 1 exists");
+    let shared = Arc::clone(&bank);
+    let (total, tid) = spawn_watched("Bank::total", move || shared.total());
+    let did = "balances [100, 200, 300]; froze account 1; total() on another thread";
+    expect_blocked(&total, tid, did, "total()");
+
+    // Now a transfer 2 -> 0, which must wait for total to finish (total
+    // holds account 0), or be done before total reads account 2.
+    let shared = Arc::clone(&bank);
+    let (transfer, tid) = spawn_watched("Bank::transfer", move || shared.transfer(2, 0, 50));
+    let transfer_waited = match wait_until_blocked(&transfer, tid) {
+        Ok(()) => true,
+        Err(WaitError::Died(_)) => false, // done (or panicked: join says)
+        Err(e) => Report::sent(format!(
+            "{did}, which waits for account 1; then transfer(2, 0, 50)"
+        ))
+        .expected("the transfer to wait, or to be done")
+        .got(format!("{e}"))
+        .cause("a transfer locks both of its accounts, and does nothing else that takes time")
+        .fail(),
+    };
+    drop(frozen);
+    let (seen, moved) = (total.join(), transfer.join());
+    let did = format!(
+        "{did}, which waits for account 1; then transfer(2, 0, 50) on a third thread, which \
+         {}; then unfroze account 1",
+        if transfer_waited {
+            "waited"
+        } else {
+            "was done at once"
+        }
+    );
+    if seen != 600 || moved.is_err() {
+        Report::sent(did)
+            .expected("total() = 600, and the transfer Ok(())")
+            .got(format!("total() = {seen}, and the transfer {moved:?}"))
+            .cause(
+                "lock every account first, then add: an account read and let go before the \
+                 others are locked can be changed by a transfer while total goes on, and the \
+                 money it moves is counted twice, or not at all",
+            )
+            .fail();
+    }
+}
+
 // --- many threads: no deadlock, no money lost ---------------------------------
 
 #[test]

@@ -1,8 +1,10 @@
-//! # Uploading a file over TCP (book: ch1/tcp-upload.md)
+//! # Exercise `tcp-upload`: uploading a file over TCP (book: ch1/tcp-upload.md)
 //!
 //! A client sends one file to a server, which saves it into a folder. The
 //! seed's version ended the file with a `##` marker, which breaks on binary
 //! data, and wrote wherever the client's file name pointed. This one is sound.
+//! The header line and its checks are the exercise before this one, in
+//! [`upload_header`](super::upload_header).
 //!
 //! ## The protocol
 //!
@@ -16,10 +18,6 @@
 //!              or   ERR <reason>\n              nothing was saved
 //! ```
 //!
-//! - `<size>` is the content's length in decimal bytes (digits only).
-//! - `<name>` is the rest of the line: a plain file name, UTF-8, 1 to 255
-//!   bytes, with no `/`, `\`, control character (NUL included), no leading
-//!   `.` (so no `.`, `..` or hidden file), no space at either end.
 //! - The end of the content is known twice: the size says how many bytes to
 //!   expect, and the closed writing half (`shutdown(Write)`) says the client
 //!   sent everything. End of file before `size` bytes is a broken upload (a
@@ -30,19 +28,15 @@
 //!   it to `<name>` only when the upload is complete: a failed upload leaves
 //!   no file behind, and nothing is ever written outside the folder.
 
-use std::io::{self, BufRead};
+// You will need more from upload_header: check_name, read_header, and
+// MAX_HEADER (to bound the reply the client reads).
+use super::upload_header::HeaderError;
+use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 // ANCHOR: types
-/// The longest header line the server reads, `\n` included. A longer one is
-/// refused: a server never lets a client decide how much memory it uses.
-pub const MAX_HEADER: usize = 1024;
-
-/// The longest file name, in bytes (the usual limit of Linux file systems).
-pub const MAX_NAME: usize = 255;
-
 /// How many bytes the server reads from the network at a time.
 pub const CHUNK: usize = 64 * 1024;
 
@@ -50,28 +44,14 @@ pub const CHUNK: usize = 64 * 1024;
 /// up: a silent client must not hold the (one-at-a-time) server forever.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A parsed header line: `UPLOAD <size> <name>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
-    /// How many bytes of content follow the header.
-    pub size: u64,
-    /// The plain file name to save the content under.
-    pub name: String,
-}
-
 /// Everything that can go wrong with an upload. The server sends the
-/// `Display` text of the first six after `ERR `; the client gets the others.
+/// `Display` text after `ERR `; the last four happen only to the client.
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
-    /// The header line is not `UPLOAD <size> <name>`.
-    #[error("bad header: {0}")]
-    BadHeader(String),
-    /// The header line did not end within [`MAX_HEADER`] bytes.
-    #[error("bad header: longer than {MAX_HEADER} bytes")]
-    HeaderTooLong,
-    /// The name is not a plain file name (see the module's rules).
-    #[error("bad name {name:?}: {why}")]
-    BadName { name: String, why: &'static str },
+    /// The header line is wrong (its text is the [`HeaderError`]'s own:
+    /// `bad header: …` or `bad name …`).
+    #[error(transparent)]
+    Header(#[from] HeaderError),
     /// The client closed its writing half before sending `expected` bytes.
     #[error("incomplete: got {got} of {expected} bytes")]
     Incomplete { got: u64, expected: u64 },
@@ -99,54 +79,6 @@ pub enum UploadError {
 }
 // ANCHOR_END: types
 
-// ANCHOR: check_name
-/// Checks that `name` is a plain file name that stays inside the upload folder:
-/// UTF-8 (a `&str` already is), 1 to [`MAX_NAME`] bytes, no `/` or `\`, no
-/// control character (NUL, tab, newline…), no leading `.` (which also rules
-/// out `.` and `..`), no space at the start or the end.
-///
-/// Errors: [`UploadError::BadName`], with the name and the rule it breaks.
-pub fn check_name(name: &str) -> Result<(), UploadError> {
-    // TODO: return Err(UploadError::BadName { name, why }) for the first rule
-    // `name` breaks (empty, too long, a separator, a control character, a
-    // leading dot, a space at either end); Ok(()) when it breaks none.
-    todo!("check that {name:?} is a plain file name (book: ch1/tcp-upload.md)")
-}
-// ANCHOR_END: check_name
-
-// ANCHOR: parse_header
-/// Parses one header line, given without its `\n`: `UPLOAD <size> <name>`,
-/// one space between the fields, `<size>` in decimal digits only, `<name>`
-/// the rest of the line (it may contain spaces), checked by [`check_name`].
-///
-/// Errors: [`UploadError::BadHeader`] when the line is not of that shape or
-/// the size is not a number that fits a `u64`; [`UploadError::BadName`].
-pub fn parse_header(line: &str) -> Result<Header, UploadError> {
-    // TODO: split the line into `UPLOAD`, the size and the name (the rest of
-    // the line); check that the size is digits only and fits a u64; check the
-    // name with `check_name`.
-    todo!("parse the header line {line:?} (book: ch1/tcp-upload.md)")
-}
-// ANCHOR_END: parse_header
-
-// ANCHOR: read_header
-/// Reads the header line from `reader` and parses it. Reads at most
-/// [`MAX_HEADER`] bytes and nothing past the `\n`: what follows is content,
-/// and stays in `reader`.
-///
-/// Errors: [`UploadError::HeaderTooLong`] when no `\n` comes within
-/// [`MAX_HEADER`] bytes; [`UploadError::BadHeader`] when the input ends
-/// before the `\n`, or the line is not UTF-8; [`UploadError::Network`] on a
-/// failed read; and whatever [`parse_header`] returns.
-pub fn read_header(reader: &mut impl BufRead) -> Result<Header, UploadError> {
-    // TODO: read up to the first `\n`, but never more than MAX_HEADER bytes
-    // (`Read::take`, then `BufRead::read_until`); tell a line that is too long
-    // from one cut short by end of file; then `parse_header`.
-    let _ = reader;
-    todo!("read one header line of at most {MAX_HEADER} bytes (book: ch1/tcp-upload.md)")
-}
-// ANCHOR_END: read_header
-
 // ANCHOR: receive
 /// Receives one upload from `stream` into the folder `dir`, and returns the
 /// number of bytes saved. Reads the header ([`read_header`]); refuses a name
@@ -155,7 +87,7 @@ pub fn read_header(reader: &mut impl BufRead) -> Result<Header, UploadError> {
 /// saves the file to disk and renames it to its name, never replacing one.
 /// Any error leaves `dir` as it was: no file, no temporary file.
 ///
-/// Errors: those of [`read_header`]; [`UploadError::Exists`];
+/// Errors: those of [`read_header`] (as [`UploadError::Header`]); [`UploadError::Exists`];
 /// [`UploadError::Incomplete`]; [`UploadError::TooMuchData`];
 /// [`UploadError::Disk`]; [`UploadError::Network`].
 pub fn receive(stream: &mut TcpStream, dir: &Path) -> Result<u64, UploadError> {
@@ -188,7 +120,7 @@ pub fn serve(listener: TcpListener, dir: &Path) -> io::Result<()> {
 /// then the content (streamed, never whole in memory), then closes the
 /// writing half; then reads the one-line reply.
 ///
-/// Errors: [`UploadError::BadName`] when the file's name breaks the rules
+/// Errors: [`UploadError::Header`] (a bad name) when the file's name breaks the rules
 /// (checked before connecting); [`UploadError::LocalFile`];
 /// [`UploadError::Network`]; [`UploadError::Refused`] with the reason the
 /// server gave after `ERR `; [`UploadError::BadReply`].

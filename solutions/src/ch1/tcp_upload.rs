@@ -1,8 +1,10 @@
-//! # Uploading a file over TCP (book: ch1/tcp-upload.md)
+//! # Exercise `tcp-upload`: uploading a file over TCP (book: ch1/tcp-upload.md)
 //!
 //! A client sends one file to a server, which saves it into a folder. The
 //! seed's version ended the file with a `##` marker, which breaks on binary
 //! data, and wrote wherever the client's file name pointed. This one is sound.
+//! The header line and its checks are the exercise before this one, in
+//! [`upload_header`](super::upload_header).
 //!
 //! ## The protocol
 //!
@@ -16,10 +18,6 @@
 //!              or   ERR <reason>\n              nothing was saved
 //! ```
 //!
-//! - `<size>` is the content's length in decimal bytes (digits only).
-//! - `<name>` is the rest of the line: a plain file name, UTF-8, 1 to 255
-//!   bytes, with no `/`, `\`, control character (NUL included), no leading
-//!   `.` (so no `.`, `..` or hidden file), no space at either end.
 //! - The end of the content is known twice: the size says how many bytes to
 //!   expect, and the closed writing half (`shutdown(Write)`) says the client
 //!   sent everything. End of file before `size` bytes is a broken upload (a
@@ -30,6 +28,7 @@
 //!   it to `<name>` only when the upload is complete: a failed upload leaves
 //!   no file behind, and nothing is ever written outside the folder.
 
+use super::upload_header::{HeaderError, MAX_HEADER, check_name, read_header};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -37,13 +36,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 // ANCHOR: types
-/// The longest header line the server reads, `\n` included. A longer one is
-/// refused: a server never lets a client decide how much memory it uses.
-pub const MAX_HEADER: usize = 1024;
-
-/// The longest file name, in bytes (the usual limit of Linux file systems).
-pub const MAX_NAME: usize = 255;
-
 /// How many bytes the server reads from the network at a time.
 pub const CHUNK: usize = 64 * 1024;
 
@@ -51,28 +43,14 @@ pub const CHUNK: usize = 64 * 1024;
 /// up: a silent client must not hold the (one-at-a-time) server forever.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A parsed header line: `UPLOAD <size> <name>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
-    /// How many bytes of content follow the header.
-    pub size: u64,
-    /// The plain file name to save the content under.
-    pub name: String,
-}
-
 /// Everything that can go wrong with an upload. The server sends the
-/// `Display` text of the first six after `ERR `; the client gets the others.
+/// `Display` text after `ERR `; the last four happen only to the client.
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
-    /// The header line is not `UPLOAD <size> <name>`.
-    #[error("bad header: {0}")]
-    BadHeader(String),
-    /// The header line did not end within [`MAX_HEADER`] bytes.
-    #[error("bad header: longer than {MAX_HEADER} bytes")]
-    HeaderTooLong,
-    /// The name is not a plain file name (see the module's rules).
-    #[error("bad name {name:?}: {why}")]
-    BadName { name: String, why: &'static str },
+    /// The header line is wrong (its text is the [`HeaderError`]'s own:
+    /// `bad header: …` or `bad name …`).
+    #[error(transparent)]
+    Header(#[from] HeaderError),
     /// The client closed its writing half before sending `expected` bytes.
     #[error("incomplete: got {got} of {expected} bytes")]
     Incomplete { got: u64, expected: u64 },
@@ -100,109 +78,6 @@ pub enum UploadError {
 }
 // ANCHOR_END: types
 
-// ANCHOR: check_name
-/// Checks that `name` is a plain file name that stays inside the upload folder:
-/// UTF-8 (a `&str` already is), 1 to [`MAX_NAME`] bytes, no `/` or `\`, no
-/// control character (NUL, tab, newline…), no leading `.` (which also rules
-/// out `.` and `..`), no space at the start or the end.
-///
-/// Errors: [`UploadError::BadName`], with the name and the rule it breaks.
-pub fn check_name(name: &str) -> Result<(), UploadError> {
-    let bad = |why| {
-        Err(UploadError::BadName {
-            name: name.to_string(),
-            why,
-        })
-    };
-    if name.is_empty() {
-        return bad("empty");
-    }
-    if name.len() > MAX_NAME {
-        return bad("longer than 255 bytes");
-    }
-    // A separator would let the name climb out of the folder (`../x`) or
-    // into another one (`/etc/passwd`); `\` is a separator on Windows.
-    if name.contains(['/', '\\']) {
-        return bad("contains a path separator");
-    }
-    if name.chars().any(char::is_control) {
-        return bad("contains a control character");
-    }
-    // `.` and `..` are the folder itself and its parent; other dot names
-    // are hidden files, and the server's own temporary files look like that.
-    if name.starts_with('.') {
-        return bad("starts with a dot");
-    }
-    if name.starts_with(' ') || name.ends_with(' ') {
-        return bad("starts or ends with a space");
-    }
-    Ok(())
-}
-// ANCHOR_END: check_name
-
-// ANCHOR: parse_header
-/// Parses one header line, given without its `\n`: `UPLOAD <size> <name>`,
-/// one space between the fields, `<size>` in decimal digits only, `<name>`
-/// the rest of the line (it may contain spaces), checked by [`check_name`].
-///
-/// Errors: [`UploadError::BadHeader`] when the line is not of that shape or
-/// the size is not a number that fits a `u64`; [`UploadError::BadName`].
-pub fn parse_header(line: &str) -> Result<Header, UploadError> {
-    let bad = |why: &str| Err(UploadError::BadHeader(why.to_string()));
-    // At most three pieces: the name is everything after the second space.
-    let mut fields = line.splitn(3, ' ');
-    if fields.next() != Some("UPLOAD") {
-        return bad("expected `UPLOAD <size> <name>`");
-    }
-    let (Some(size), Some(name)) = (fields.next(), fields.next()) else {
-        return bad("expected `UPLOAD <size> <name>`");
-    };
-    // `u64::from_str` would also take "+5"; the protocol says digits only.
-    if size.is_empty() || !size.bytes().all(|b| b.is_ascii_digit()) {
-        return bad("the size is not a decimal number");
-    }
-    let Ok(size) = size.parse::<u64>() else {
-        return bad("the size is too large");
-    };
-    check_name(name)?;
-    Ok(Header {
-        size,
-        name: name.to_string(),
-    })
-}
-// ANCHOR_END: parse_header
-
-// ANCHOR: read_header
-/// Reads the header line from `reader` and parses it. Reads at most
-/// [`MAX_HEADER`] bytes and nothing past the `\n`: what follows is content,
-/// and stays in `reader`.
-///
-/// Errors: [`UploadError::HeaderTooLong`] when no `\n` comes within
-/// [`MAX_HEADER`] bytes; [`UploadError::BadHeader`] when the input ends
-/// before the `\n`, or the line is not UTF-8; [`UploadError::Network`] on a
-/// failed read; and whatever [`parse_header`] returns.
-pub fn read_header(reader: &mut impl BufRead) -> Result<Header, UploadError> {
-    let mut line = Vec::new();
-    // `take` puts a ceiling on what `read_until` may collect: without it, a
-    // client that never sends `\n` would make the server buffer forever.
-    reader
-        .take(MAX_HEADER as u64)
-        .read_until(b'\n', &mut line)
-        .map_err(UploadError::Network)?;
-    if line.pop() != Some(b'\n') {
-        return Err(if line.len() + 1 >= MAX_HEADER {
-            UploadError::HeaderTooLong
-        } else {
-            UploadError::BadHeader("the connection ended before the header line did".to_string())
-        });
-    }
-    let Ok(line) = String::from_utf8(line) else {
-        return Err(UploadError::BadHeader("not UTF-8".to_string()));
-    };
-    parse_header(&line)
-}
-// ANCHOR_END: read_header
-
 // ANCHOR: receive
 /// Receives one upload from `stream` into the folder `dir`, and returns the
 /// number of bytes saved. Reads the header ([`read_header`]); refuses a name
@@ -211,7 +86,7 @@ pub fn read_header(reader: &mut impl BufRead) -> Result<Header, UploadError> {
 /// saves the file to disk and renames it to its name, never replacing one.
 /// Any error leaves `dir` as it was: no file, no temporary file.
 ///
-/// Errors: those of [`read_header`]; [`UploadError::Exists`];
+/// Errors: those of [`read_header`] (as [`UploadError::Header`]); [`UploadError::Exists`];
 /// [`UploadError::Incomplete`]; [`UploadError::TooMuchData`];
 /// [`UploadError::Disk`]; [`UploadError::Network`].
 pub fn receive(stream: &mut TcpStream, dir: &Path) -> Result<u64, UploadError> {
@@ -313,7 +188,7 @@ pub fn serve(listener: TcpListener, dir: &Path) -> io::Result<()> {
 /// then the content (streamed, never whole in memory), then closes the
 /// writing half; then reads the one-line reply.
 ///
-/// Errors: [`UploadError::BadName`] when the file's name breaks the rules
+/// Errors: [`UploadError::Header`] (a bad name) when the file's name breaks the rules
 /// (checked before connecting); [`UploadError::LocalFile`];
 /// [`UploadError::Network`]; [`UploadError::Refused`] with the reason the
 /// server gave after `ERR `; [`UploadError::BadReply`].
@@ -323,10 +198,11 @@ pub fn upload(server: SocketAddr, file: &Path) -> Result<u64, UploadError> {
         error,
     };
     let Some(name) = file.file_name().and_then(|n| n.to_str()) else {
-        return Err(UploadError::BadName {
+        return Err(HeaderError::BadName {
             name: file.display().to_string(),
             why: "not a UTF-8 file name",
-        });
+        }
+        .into());
     };
     check_name(name)?;
     let mut source = File::open(file).map_err(local)?;

@@ -34,16 +34,16 @@ impl Tid {
     /// It allocates nothing, so a thread the test races may call it without
     /// making anyone wait for the allocator's lock.
     pub fn is_blocked(self) -> bool {
-        self.blocked_at() != Blocked::No
+        self.blocked_at() != BlockedAt::No
     }
 
-    /// Where the thread is asleep: [`Blocked::At`] the address of the futex
+    /// Where the thread is asleep: [`BlockedAt::Futex`] the address of the futex
     /// it waits on (one per `Mutex`, one per `Condvar`), when the kernel
     /// lets us read it. Allocates nothing, like [`Tid::is_blocked`].
-    pub fn blocked_at(self) -> Blocked {
+    pub fn blocked_at(self) -> BlockedAt {
         let mut buf = [0u8; 1024];
         let Some(stat) = read_task_file(self, "stat", &mut buf) else {
-            return Blocked::No; // exited
+            return BlockedAt::No; // exited
         };
         // `pid (name) S …`: the name may hold spaces and parentheses, so
         // the state is the first field after the last `)`.
@@ -52,7 +52,7 @@ impl Tid {
             .and_then(|(_, rest)| rest.split_whitespace().next())
             == Some("S");
         if !asleep {
-            return Blocked::No;
+            return BlockedAt::No;
         }
         // Which call it sleeps in, where the kernel lets us read it: `NR
         // arg0 arg1 …`, with the futex's address in arg0 and the operation
@@ -61,7 +61,7 @@ impl Tid {
         let Some(call) = read_task_file(self, "syscall", &mut buf) else {
             // The state alone says it sleeps, and the callers make sure
             // that nothing but a lock can make it sleep.
-            return Blocked::Somewhere;
+            return BlockedAt::Somewhere;
         };
         let mut fields = call.split_whitespace();
         let number = fields.next().and_then(|n| n.parse::<libc::c_long>().ok());
@@ -75,19 +75,19 @@ impl Tid {
             Some(op) if op == libc::FUTEX_WAIT as u64 || op == libc::FUTEX_WAIT_BITSET as u64
         );
         match address {
-            Some(address) if number == Some(libc::SYS_futex) && waits => Blocked::At(address),
-            _ => Blocked::No,
+            Some(address) if number == Some(libc::SYS_futex) && waits => BlockedAt::Futex(address),
+            _ => BlockedAt::No,
         }
     }
 }
 
 /// Where a thread is blocked, if it is (see [`Tid::blocked_at`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Blocked {
+pub enum BlockedAt {
     /// Running, runnable, asleep in another call, or gone.
     No,
     /// Asleep on the futex at this address.
-    At(u64),
+    Futex(u64),
     /// Asleep, on what the kernel does not say here.
     Somewhere,
 }

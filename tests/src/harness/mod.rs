@@ -11,12 +11,16 @@
 //! - [`bytes`]: bytes as hex and back, for binary protocols.
 //! - [`liveness`]: the [`Liveness`] trait: "is the code under test still running?"
 //! - [`server`]: [`ServerThread`], a `serve(…)` call run on its own thread.
+//! - [`accepting`]: [`Accepting`], a wait that fails at once when a server
+//!   that must serve many clients is stuck reading one of them.
 //! - [`program`]: [`Program`], a runner program as a child process in its own
 //!   process group, killed with the group and reaped when dropped: the one
 //!   way the harness starts a child ([`probe()`] and [`run_measured`] use it).
 //! - [`net`]: [`UdpPeer`] and [`TcpPeer`], the test's side of a conversation.
 //! - [`probe`](mod@probe): [`probe()`], code that forks, run in a fresh process
 //!   (`netkit probe …`) and judged by what it prints.
+//! - [`deadlock`]: [`DeadlockWatch`], which sees a probe and its children all
+//!   waiting on each other at once, from `/proc` (no timeout, no threshold).
 //! - [`watchdog`](mod@watchdog): [`watchdog()`], for code that may deadlock.
 //! - [`task`]: [`Task`], a call to the code under test on its own thread while
 //!   the test plays the other side (a client under test, a server played).
@@ -35,9 +39,11 @@
 //!   that tests drawing random cases, or filling files with random-looking
 //!   bytes ([`XorShift::bytes`]), are reproducible.
 
+pub mod accepting;
 pub mod blocked;
 pub mod bytes;
 pub mod console;
+pub mod deadlock;
 pub mod liveness;
 pub mod measure;
 pub mod net;
@@ -51,9 +57,11 @@ pub mod task;
 pub mod trickle;
 pub mod watchdog;
 
-pub use blocked::{Blocked, Tid, spawn_watched, threads_in_process, wait_until_blocked};
+pub use accepting::Accepting;
+pub use blocked::{BlockedAt, Tid, spawn_watched, threads_in_process, wait_until_blocked};
 pub use bytes::{from_hex, hex};
 pub use console::{Keyboard, Screen, ScreenWriter, Typed, keyboard, screen};
+pub use deadlock::{Blocked, DeadlockWatch};
 pub use liveness::{Liveness, wait_for};
 pub use measure::{Measured, peak_memory, run_measured, stderr_gist};
 pub use net::{TcpPeer, UdpPeer, loopback_listener, loopback_udp};

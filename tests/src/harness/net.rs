@@ -47,6 +47,14 @@ fn fail_wait(error: WaitError, sent: &str, expected: &str) -> ! {
     }
 }
 
+/// A line read by [`TcpPeer`], without its `\n`.
+fn line_text(mut line: Vec<u8>) -> String {
+    if line.ends_with(b"\n") {
+        line.pop();
+    }
+    String::from_utf8_lossy(&line).into_owned()
+}
+
 /// A UDP client played by the test.
 pub struct UdpPeer {
     socket: UdpSocket,
@@ -219,8 +227,20 @@ impl TcpPeer {
     /// Reads one line (without its `\n`), failing with a report if none comes.
     #[track_caller]
     pub fn read_line(&mut self, watched: &dyn Liveness, expected: &str) -> String {
-        match self.try_read_line(watched) {
-            Ok(Some(line)) => line,
+        let mut line = Vec::new();
+        match self.read_line_into(watched, &mut line) {
+            Ok(Some(())) => line_text(line),
+            // Part of a line came, but never its end: that is the story, not
+            // "nothing came".
+            Err(WaitError::TimedOut) if !line.is_empty() => Report::sent(self.sent())
+                .expected(expected)
+                .got(format!(
+                    "{}, and then no '\\n' within {} s",
+                    show(&line),
+                    TIMEOUT.as_secs()
+                ))
+                .cause("a line ends with '\\n': was it forgotten after the text?")
+                .fail(),
             Ok(None) => {
                 // The peer closed: if the code under test stopped, its own
                 // story (a panic message) is the better report.
@@ -240,9 +260,20 @@ impl TcpPeer {
     /// Reads one line (without its `\n`); `Ok(None)` at end of file.
     pub fn try_read_line(&mut self, watched: &dyn Liveness) -> Result<Option<String>, WaitError> {
         let mut line = Vec::new();
+        self.read_line_into(watched, &mut line)
+            .map(|got| got.map(|()| line_text(line)))
+    }
+
+    /// Reads one line into `line`, `\n` included; `Ok(None)` at end of file
+    /// before any byte. On a failed wait, `line` holds what did come.
+    fn read_line_into(
+        &mut self,
+        watched: &dyn Liveness,
+        line: &mut Vec<u8>,
+    ) -> Result<Option<()>, WaitError> {
         wait_for(watched, || {
             // read_until keeps what it has read in `line` across timeouts.
-            let n = self.reader.read_until(b'\n', &mut line)?;
+            let n = self.reader.read_until(b'\n', line)?;
             if n == 0 && line.is_empty() {
                 return Ok(Some(None));
             }
@@ -250,14 +281,6 @@ impl TcpPeer {
                 return Ok(Some(Some(())));
             }
             Ok(None)
-        })
-        .map(|got| {
-            got.map(|()| {
-                if line.ends_with(b"\n") {
-                    line.pop();
-                }
-                String::from_utf8_lossy(&line).into_owned()
-            })
         })
     }
 

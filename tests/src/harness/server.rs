@@ -1,10 +1,10 @@
 //! A server under test, run on a thread of the test process.
 
-use super::Liveness;
+use super::{Accepting, Liveness};
 use std::any::Any;
 use std::fmt::Debug;
 use std::net::{SocketAddr, TcpListener};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 
 /// Runs `serve(…)` on its own thread and reports, through [`Liveness`], the
@@ -17,6 +17,8 @@ pub struct ServerThread {
     name: String,
     handle: Mutex<Option<JoinHandle<String>>>,
     stopped: OnceLock<String>,
+    /// The id of the thread that runs `serve`, set as it starts.
+    tid: Arc<OnceLock<i32>>,
     /// A clone of the server's listener (see [`ServerThread::on_loopback`]).
     _listener: Option<TcpListener>,
 }
@@ -30,19 +32,32 @@ impl ServerThread {
         serve: impl FnOnce() -> Result<(), E> + Send + 'static,
     ) -> Self {
         let label = name.to_string();
+        let tid = Arc::new(OnceLock::new());
+        let my_tid = Arc::clone(&tid);
         let handle = std::thread::Builder::new()
             .name(name.to_string())
-            .spawn(move || match serve() {
-                Ok(()) => format!("{label} returned Ok(()) while clients still needed it"),
-                Err(e) => format!("{label} returned an error: {e:?}"),
+            .spawn(move || {
+                my_tid.get_or_init(|| nix::unistd::gettid().as_raw());
+                match serve() {
+                    Ok(()) => format!("{label} returned Ok(()) while clients still needed it"),
+                    Err(e) => format!("{label} returned an error: {e:?}"),
+                }
             })
             .expect("the OS refused to start a thread");
         ServerThread {
             name: name.to_string(),
             handle: Mutex::new(Some(handle)),
             stopped: OnceLock::new(),
+            tid,
             _listener: None,
         }
+    }
+
+    /// For a server that must serve many clients at once: a [`Liveness`]
+    /// that also fails, at once, when the thread running `serve` is blocked
+    /// reading a client (it serves one client at a time). See [`Accepting`].
+    pub fn accepting(&self) -> Accepting<'_, ServerThread> {
+        Accepting::thread(self, &self.name, &self.tid)
     }
 
     /// Binds a TCP listener on `127.0.0.1:0`, starts `serve(listener)` on a

@@ -52,6 +52,10 @@ fn limit_file_size(limit: u64, on_too_big: &str) -> anyhow::Result<()> {
 
 /// Calls `copy_dir(from, to, …)` and prints what happened.
 fn copy(from: &Path, to: &Path) -> anyhow::Result<()> {
+    println!(
+        "note the parent's gets end (Disconnected) only once every copy of the sender is \
+         closed: each child's as it exits, and the parent's own right after the forks"
+    );
     let result = kit::copy_dir(from, to, |outcome| match outcome {
         Outcome::Copied { name, .. } => println!("done copied {name:?}"),
         Outcome::Failed { name, .. } => println!("done failed {name:?}"),

@@ -133,6 +133,10 @@ fn killed() -> anyhow::Result<()> {
 /// job 1 sends through a pipe, so both must run at the same time. Job 0 gives
 /// up after 5 s (an alarm kills it with SIGALRM) rather than hang the suite.
 fn together() -> anyhow::Result<()> {
+    println!(
+        "note job 0 waits for a byte that job 1 sends: a run_all that waits for job 0 before \
+         starting job 1 waits for ever. Start every job first, then wait for them"
+    );
     let (read_end, write_end) = nix::unistd::pipe().context("creating a pipe")?;
     let jobs: Vec<Box<dyn FnOnce() -> i32>> = vec![
         Box::new(move || {

@@ -75,6 +75,11 @@ fn fork_writer(receiver: &mut Option<Receiver>, work: impl FnOnce() -> i32) -> a
 
 /// Makes a queue for the probes.
 fn new_queue() -> anyhow::Result<(Sender, Option<Receiver>)> {
+    println!(
+        "note with both sides waiting, look at the credits and the frames: a put waits for a \
+         credit, which the receiver gives back after each get; a get waits until its frame \
+         has come whole, and for the end only once every sender is closed"
+    );
     let (sender, receiver) = kit::queue(CAPACITY).context("queue(4) failed")?;
     Ok((sender, Some(receiver)))
 }

@@ -124,7 +124,11 @@ fn blocking(specs: &[Spec], order: &[usize]) -> anyhow::Result<()> {
     let mut family = Family::hold(specs, order)?;
     // A reap_blocking that never calls on_reaped leaves the others waiting,
     // and the probe hangs.
-    println!("note the next child ends only when on_reaped reports one");
+    println!(
+        "note the next child ends only when on_reaped reports one: a reap_blocking that \
+         reaps a child without reporting it (one killed by a signal, say: \
+         WaitStatus::Signaled) leaves the others waiting for ever"
+    );
     family.end_next();
     let returned = kit::reap_blocking(|pid, exit| {
         println!("reaped {pid} {}", show_exit(&exit));
@@ -134,16 +138,20 @@ fn blocking(specs: &[Spec], order: &[usize]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `polling SPECS ORDER`: calls `reap_polling` (limit 5 s); each call of
-/// `between` ends the next child in ORDER. Prints `returned PID EXIT` and
-/// `between N`, the number of calls.
+/// `polling SPECS ORDER`: calls `reap_polling` (limit 8 s: only a bound for
+/// a loaded machine, below the harness's 10 s); each call of `between` ends
+/// the next child in ORDER. Prints `returned PID EXIT` and `between N`, the
+/// number of calls.
 fn polling(specs: &[Spec], order: &[usize]) -> anyhow::Result<()> {
     let mut family = Family::hold(specs, order)?;
     let mut calls = 0;
     // Children end only from `between`: a reap_polling that blocks in waitpid
-    // never gets there, and the probe hangs.
-    println!("note children end only when between() is called");
-    let returned = kit::reap_polling(Duration::from_secs(5), || {
+    // never gets there, and the probe hangs (seen at once as a deadlock).
+    println!(
+        "note children end only when between() is called: a reap_polling that blocks in \
+         waitpid (no WNOHANG) never calls it"
+    );
+    let returned = kit::reap_polling(Duration::from_secs(8), || {
         calls += 1;
         family.end_next();
     })?;
@@ -152,17 +160,41 @@ fn polling(specs: &[Spec], order: &[usize]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How many calls of `between` after the limit has passed make `polling_limit`
+/// give up on a `reap_polling` that ignores its limit. A poll that checks the
+/// clock each time calls it at most once after the limit; one that counts
+/// polls instead of the time is late by a few calls.
+pub const LATE_POLLS: u32 = 500;
+
 /// `polling_limit`: two held children (codes 4 and 5); child 0 is released
 /// first, child 1 not, and `reap_polling` gets 100 ms. Prints `timed_out`
 /// and `early PID EXIT` for what the error kept (or `finished`/`error …`),
 /// then releases child 1, reaps with `reap_blocking`: `late PID EXIT`.
+///
+/// A `reap_polling` that still calls `between` [`LATE_POLLS`] times after the
+/// limit has passed would poll for ever: the probe prints `overran N` and
+/// stops it (a panic from `between`), rather than wait out the harness.
 fn polling_limit() -> anyhow::Result<()> {
     let first = kit::hold(4)?;
     let second = kit::hold(5)?;
     println!("child 0 {}", first.pid());
     println!("child 1 {}", second.pid());
     first.release().context("releasing child 0")?;
-    match kit::reap_polling(Duration::from_millis(100), || {}) {
+    let limit = Duration::from_millis(100);
+    let started = std::time::Instant::now();
+    let mut late = 0;
+    let outcome = kit::reap_polling(limit, || {
+        if started.elapsed() > limit {
+            late += 1;
+            if late == LATE_POLLS {
+                println!("overran {late}");
+                panic!(
+                    "reap_polling({limit:?}) still polled {late} times after its limit had passed"
+                );
+            }
+        }
+    });
+    match outcome {
         Err(ReapError::TimedOut { reaped, .. }) => {
             println!("timed_out");
             print_all("early", &reaped);

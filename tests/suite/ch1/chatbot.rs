@@ -2,7 +2,7 @@
 //! for many clients at once, its client, and the runner's two programs.
 
 use netkit_tests::harness::{
-    Liveness, Program, Report, ServerThread, Task, TcpPeer, loopback_listener, show,
+    Accepting, Liveness, Program, Report, ServerThread, Task, TcpPeer, loopback_listener, show,
 };
 use netkit_tests::kit::ch1::chatbot::{
     self, Client, DEFAULT_ANSWER, KEYWORDS, MAX_LINE, NOT_UTF8_REPLY, TOO_LONG_REPLY,
@@ -67,7 +67,13 @@ fn answer_knows_every_keyword_of_the_table_in_capitals() {
     for &(keyword, reply) in KEYWORDS {
         let question = format!("PLEASE: {}?", keyword.to_uppercase());
         let got = chatbot::answer(&question);
-        assert_eq!(got, reply, "answer({question:?}) should be {reply:?}");
+        if got != reply {
+            Report::sent(format!("answer({question:?})"))
+                .expected(format!("{reply:?}"))
+                .got(format!("{got:?}"))
+                .cause("lowercase the question before looking for the (lowercase) keywords")
+                .fail();
+        }
     }
 }
 
@@ -105,12 +111,13 @@ fn answers_a_last_question_without_newline_then_closes() {
     peer.send(b"boy or girl?");
     peer.shutdown_write();
     let got = peer.read_line(&server, "the answer \"I'm a robot!\"");
-    assert_eq!(
-        got,
-        "I'm a robot!",
-        "sent {}: a last line without '\\n' is still a question",
-        peer.sent()
-    );
+    if got != "I'm a robot!" {
+        Report::sent(peer.sent())
+            .expected("the answer \"I'm a robot!\"")
+            .got(format!("{got:?}"))
+            .cause("a last line without '\\n' is still a question: read_until returns it at end of file")
+            .fail();
+    }
     peer.expect_closed(
         &server,
         "the server to close once the client has closed its side",
@@ -125,7 +132,8 @@ fn answers_a_client_while_another_stays_idle() {
     let mut idle = TcpPeer::connect(addr);
     let mut busy = TcpPeer::connect(addr);
     busy.send(b"how old are you?\n");
-    match busy.try_read_line(&server) {
+    // Watching the accepting thread ends this wait at once for such a server.
+    match busy.try_read_line(&server.accepting()) {
         Ok(Some(line)) if line == "I'm two years old!" => {}
         other => Report::sent(format!(
             "{}, while another client was connected and idle",
@@ -151,8 +159,9 @@ fn serves_twenty_clients_at_once() {
     let (server, addr) = start_server();
     // All connected before anyone asks: each needs its own conversation.
     let mut peers: Vec<TcpPeer> = (0..20).map(|_| TcpPeer::connect(addr)).collect();
+    let accepting = server.accepting();
     std::thread::scope(|scope| {
-        let server = &server;
+        let server = &accepting;
         let handles: Vec<_> = peers
             .iter_mut()
             .enumerate()
@@ -171,6 +180,28 @@ fn serves_twenty_clients_at_once() {
             }
         }
     });
+}
+
+#[test]
+fn ends_each_answer_with_exactly_one_newline() {
+    let (server, addr) = start_server();
+    let mut peer = TcpPeer::connect(addr);
+    // Two questions at once, then end of file: what comes back is every byte
+    // the server wrote, whole, up to its close.
+    peer.send(b"hello\nhow old are you?\n");
+    peer.shutdown_write();
+    let got = peer.read_to_end(&server, "two answer lines, then the connection closed");
+    let expected = b"Hello there!\nI'm two years old!\n";
+    if got != expected {
+        Report::sent(peer.sent())
+            .expected(show(expected))
+            .got(show(&got))
+            .cause(
+                "write each answer followed by one '\\n' (in one write_all): without it the \
+                 client cannot tell where an answer ends, and waits",
+            )
+            .fail();
+    }
 }
 
 #[test]
@@ -204,15 +235,22 @@ fn answers_a_line_of_exactly_max_line_bytes() {
     ask(&mut peer, &server, "hello", "Hello there!");
 }
 
-#[test]
-fn closes_a_connection_whose_line_is_too_long_and_keeps_serving_others() {
+#[rstest]
+// A server that reads until '\n' with no bound answers this line as a question.
+#[case::ended_by_a_newline(true)]
+// And with no '\n' at all, it waits (and allocates) for as long as the client sends.
+#[case::without_a_newline(false)]
+fn closes_a_connection_whose_line_is_too_long_and_keeps_serving_others(#[case] newline: bool) {
     let (server, addr) = start_server();
     let mut other = TcpPeer::connect(addr);
     let mut long = TcpPeer::connect(addr);
-    // One byte over the limit and no newline: a server that reads until '\n'
-    // with no bound waits (and allocates) for as long as the client sends.
-    long.send(&vec![b'x'; MAX_LINE + 1]);
-    match long.try_read_line(&server) {
+    // One byte over the limit.
+    let mut line = vec![b'x'; MAX_LINE + 1];
+    if newline {
+        line.push(b'\n');
+    }
+    long.send(&line);
+    match long.try_read_line(&server.accepting()) {
         Ok(Some(line)) if line == TOO_LONG_REPLY => {}
         got => Report::sent(long.sent())
             .expected(format!("{TOO_LONG_REPLY:?}, then the connection closed"))
@@ -271,13 +309,22 @@ fn client_sends_each_question_as_a_line_and_returns_each_answer() {
             .map(|question| client.ask(question).map_err(|e| e.to_string()))
     });
     let first = played.read_line(&task, "the question line \"how old are you?\"");
-    assert_eq!(first, "how old are you?", "the question, as one line");
+    if first != "how old are you?" {
+        Report::sent("ask(\"how old are you?\")")
+            .expected("the line \"how old are you?\" at the played server")
+            .got(format!("{first:?}"))
+            .cause("send the question and one '\\n', nothing else")
+            .fail();
+    }
     played.send(b"I'm two years old!\n");
     let second = played.read_line(&task, "the question line \"hello\"");
-    assert_eq!(
-        second, "hello",
-        "the second question, on the same connection"
-    );
+    if second != "hello" {
+        Report::sent("ask(\"how old are you?\"), answered, then ask(\"hello\")")
+            .expected("the line \"hello\", on the same connection")
+            .got(format!("{second:?}"))
+            .cause("send the question and one '\\n', nothing else")
+            .fail();
+    }
     // Windows-style line ending: the client drops the '\r' too.
     played.send(b"Hello there!\r\n");
     let answers = task.join();
@@ -305,17 +352,21 @@ fn client_refuses_a_question_with_a_newline_and_sends_nothing() {
         client.ask("two\nlines").map_err(|e| e.kind())
     });
     let outcome = task.join();
-    assert_eq!(
-        outcome,
-        Err(io::ErrorKind::InvalidInput),
-        "ask(\"two\\nlines\") should fail with InvalidInput: the server would read two questions"
-    );
+    if outcome != Err(io::ErrorKind::InvalidInput) {
+        Report::sent("ask(\"two\\nlines\")")
+            .expected("Err(InvalidInput): the server would read two questions")
+            .got(format!("{outcome:?}"))
+            .cause("refuse a question that contains '\\n' before sending anything")
+            .fail();
+    }
     let sent = played.read_to_end(&(), "the connection to close");
-    assert!(
-        sent.is_empty(),
-        "ask refused the question but still sent {}",
-        show(&sent)
-    );
+    if !sent.is_empty() {
+        Report::sent("ask(\"two\\nlines\"), refused")
+            .expected("nothing sent to the played server")
+            .got(show(&sent))
+            .cause("check the question before writing any of it")
+            .fail();
+    }
 }
 
 #[test]
@@ -327,12 +378,13 @@ fn client_reports_a_server_that_closes_without_answering() {
     played.read_line(&task, "the question line \"hello\"");
     drop(played); // no answer: the connection closes
     let outcome = task.join();
-    assert_eq!(
-        outcome,
-        Err(io::ErrorKind::UnexpectedEof),
-        "the played server closed without answering: ask should fail with UnexpectedEof, not \
-         return an empty answer"
-    );
+    if outcome != Err(io::ErrorKind::UnexpectedEof) {
+        Report::sent("ask(\"hello\"); the played server closed without answering")
+            .expected("Err(UnexpectedEof)")
+            .got(format!("{outcome:?}"))
+            .cause("an answer line ends in '\\n': zero bytes, or bytes without it, mean the server closed first")
+            .fail();
+    }
 }
 
 // ---------------------------------------------------------------- programs
@@ -349,6 +401,9 @@ fn chatbot_programs_answer_typed_questions_and_quit_on_an_empty_line() {
     // The server program first, on its own: a raw TCP client asks.
     let mut probe = TcpPeer::connect_watched(addr, &server);
     ask(&mut probe, &server, "hello", "Hello there!");
+    // Closed, so that this test is about the programs, not about serving
+    // two clients at once (the next test is).
+    drop(probe);
     // Then the client program, with questions typed at its prompt.
     let addr = addr.to_string();
     let mut client = Program::start(&["chatbot-client", "--server", &addr]);
@@ -360,12 +415,16 @@ fn chatbot_programs_answer_typed_questions_and_quit_on_an_empty_line() {
         client.type_line(question);
         let expected = answer_line(answer);
         let line = client.expect_line(&format!("{expected:?}"), |l| l.contains("Bot:"));
-        assert_eq!(
-            line,
-            expected,
-            "typed {question:?} into `{}`",
-            client.command_line()
-        );
+        if line != expected {
+            Report::sent(format!(
+                "typed {question:?} into `{}`",
+                client.command_line()
+            ))
+            .expected(format!("the line {expected:?}"))
+            .got(format!("{line:?}"))
+            .cause("the client prints `Bot: ` and the answer after its prompt `Me: `")
+            .fail();
+        }
     }
     client.type_line("");
     let status = client.wait_exit();
@@ -383,7 +442,13 @@ fn chatbot_client_quits_at_end_of_input() {
     let mut client = Program::start(&["chatbot-client", "--server", &addr]);
     client.type_line("hello");
     let line = client.expect_line("\"Me: Bot: Hello there!\"", |l| l.contains("Bot:"));
-    assert_eq!(line, answer_line("Hello there!"));
+    if line != answer_line("Hello there!") {
+        Report::sent(format!("typed \"hello\" into `{}`", client.command_line()))
+            .expected(format!("the line {:?}", answer_line("Hello there!")))
+            .got(format!("{line:?}"))
+            .cause("the client prints `Bot: ` and the answer after its prompt `Me: `")
+            .fail();
+    }
     client.close_stdin();
     let status = client.wait_exit();
     assert!(
@@ -398,6 +463,7 @@ fn chatbot_server_program_serves_two_clients_at_once() {
     let (server, addr) = Program::start_server(&["chatbot-server", "--addr", "127.0.0.1:0"]);
     let mut first = TcpPeer::connect_watched(addr, &server);
     let mut second = TcpPeer::connect_watched(addr, &server);
-    ask(&mut second, &server, "boy or girl?", "I'm a robot!");
-    ask(&mut first, &server, "hello", "Hello there!");
+    let accepting = Accepting::program(&server);
+    ask(&mut second, &accepting, "boy or girl?", "I'm a robot!");
+    ask(&mut first, &accepting, "hello", "Hello there!");
 }

@@ -4,7 +4,7 @@
 //! the code under test; every decoding test feeds bytes in awkward pieces,
 //! because that is what TCP does.
 
-use netkit_tests::harness::{Report, TIMEOUT, Trickle, loopback_listener, show, watchdog};
+use netkit_tests::harness::{Report, TIMEOUT, Trickle, hex, loopback_listener, show, watchdog};
 use netkit_tests::kit::ch1::framing::{self, Decoder, FrameError, MAX_FRAME};
 use rstest::rstest;
 use std::io::{Cursor, Write};
@@ -84,24 +84,48 @@ fn encode_puts_a_big_endian_length_before_the_message(
 #[test]
 fn encode_writes_a_length_over_255_across_the_prefix_bytes() {
     let bytes = framing::encode(&[7u8; 300]).expect("300 bytes is under the limit");
-    assert_eq!(
-        bytes[..4],
-        [0, 0, 1, 44],
-        "300 = 0x0000012C must be sent as [0, 0, 1, 44] (big endian, most significant byte first)"
-    );
-    assert_eq!(
-        bytes.len(),
-        304,
-        "the frame of a 300-byte message is 4 + 300 bytes"
-    );
+    let expected = [0, 0, 1, 44];
+    if bytes.get(..4) != Some(&expected[..]) || bytes.len() != 304 {
+        Report::sent("encode of a 300-byte message")
+            .expected(format!(
+                "304 bytes, starting with the prefix {} (300 = 0x0000012C)",
+                hex(&expected)
+            ))
+            .got(format!(
+                "{} bytes, starting with {}",
+                bytes.len(),
+                hex(&bytes[..bytes.len().min(4)])
+            ))
+            .cause(
+                "the length is a u32 in big-endian order, most significant byte first \
+                 (u32::to_be_bytes); to_le_bytes would give 2c010000",
+            )
+            .fail();
+    }
 }
 
 #[test]
 fn encode_accepts_a_message_of_exactly_max_frame_bytes() {
     let message = vec![1u8; MAX_FRAME];
     let bytes = framing::encode(&message).expect("a message of exactly MAX_FRAME bytes is allowed");
-    assert_eq!(bytes.len(), MAX_FRAME + 4);
-    assert_eq!(bytes[..4], (MAX_FRAME as u32).to_be_bytes());
+    let prefix = (MAX_FRAME as u32).to_be_bytes();
+    if bytes.len() != MAX_FRAME + 4 || bytes[..4] != prefix {
+        Report::sent(format!(
+            "encode of a message of exactly MAX_FRAME = {MAX_FRAME} bytes"
+        ))
+        .expected(format!(
+            "{} bytes, starting with {}",
+            MAX_FRAME + 4,
+            hex(&prefix)
+        ))
+        .got(format!(
+            "{} bytes, starting with {}",
+            bytes.len(),
+            hex(&bytes[..bytes.len().min(4)])
+        ))
+        .cause("MAX_FRAME itself is allowed: refuse only a message longer than it")
+        .fail();
+    }
 }
 
 #[test]
@@ -148,11 +172,16 @@ fn decoder_returns_every_message_whatever_the_pieces(#[case] piece: usize) {
             .cause("a frame is ready only when its 4 prefix bytes AND all its message bytes are buffered; keep the rest for later")
             .fail();
     }
-    assert_eq!(
-        decoder.buffered(),
-        0,
-        "after the last frame nothing should stay buffered"
-    );
+    if decoder.buffered() != 0 {
+        Report::sent(format!(
+            "the frames of {} in pieces of {piece} bytes",
+            show_all(&messages)
+        ))
+        .expected("0 bytes buffered after the last frame")
+        .got(format!("{} bytes still buffered", decoder.buffered()))
+        .cause("remove each frame's 4 + len bytes from the buffer once it is returned")
+        .fail();
+    }
 }
 
 #[test]
@@ -191,29 +220,36 @@ fn decoder_keeps_the_start_of_the_next_frame() {
     let second = frame(b"second");
     bytes.extend_from_slice(&second[..6]);
     decoder.push(&bytes);
-    let first = decoder.next_frame().expect("a valid frame");
-    assert_eq!(
-        first.as_deref(),
-        Some(&b"first"[..]),
-        "pushed {}",
-        show(&bytes)
-    );
-    assert_eq!(
-        decoder.next_frame().expect("a valid prefix").as_deref(),
-        None,
-        "the second frame is incomplete: Ok(None)"
-    );
-    assert_eq!(
-        decoder.buffered(),
-        6,
-        "the 6 bytes of the second frame stay buffered"
-    );
+    let first = decoder.next_frame();
+    let then = decoder.next_frame();
+    let buffered = decoder.buffered();
+    if !matches!(&first, Ok(Some(m)) if m == b"first") || !matches!(then, Ok(None)) || buffered != 6
+    {
+        Report::sent(format!(
+            "pushed {}: a whole frame, then the first 6 bytes of the next",
+            show(&bytes)
+        ))
+        .expected("Ok(Some(b\"first\")), then Ok(None), with the 6 bytes of the next frame buffered")
+        .got(format!(
+            "{:?}, then {:?}, with {buffered} bytes buffered",
+            first.map(|m| m.map(|m| show(&m))),
+            then.map(|m| m.map(|m| show(&m)))
+        ))
+        .cause("remove only the frame returned (Vec::drain(..4 + len)): the bytes after it are the start of the next one")
+        .fail();
+    }
     decoder.push(&second[6..]);
-    assert_eq!(
-        decoder.next_frame().expect("a valid frame").as_deref(),
-        Some(&b"second"[..]),
-        "after pushing the rest, the second frame is complete"
-    );
+    let second_frame = decoder.next_frame();
+    if !matches!(&second_frame, Ok(Some(m)) if m == b"second") {
+        Report::sent(format!(
+            "then the rest of the second frame, {}",
+            show(&second[6..])
+        ))
+        .expected("Ok(Some(b\"second\"))")
+        .got(format!("{:?}", second_frame.map(|m| m.map(|m| show(&m)))))
+        .cause("the second frame's first 6 bytes must have stayed in the buffer")
+        .fail();
+    }
 }
 
 #[test]
@@ -279,15 +315,24 @@ fn read_frame_reads_every_message_from_a_reader_giving_one_byte_at_a_time() {
                 .cause("a read may return fewer bytes than asked: loop until the prefix (then the message) is complete")
                 .fail(),
         }
-        assert!(
-            got.len() <= messages.len(),
-            "read_frame returned more messages than were sent"
-        );
+        if got.len() > messages.len() {
+            Report::sent(format!(
+                "the frames of {}, one byte per read",
+                show_all(&messages)
+            ))
+            .expected(format!("{} messages, then Ok(None)", messages.len()))
+            .got(format!("more: {}", show_all(&got)))
+            .cause("at end of file, read_frame returns Ok(None)")
+            .fail();
+        }
     }
-    assert_eq!(
-        got, messages,
-        "every message, in order, then Ok(None) at the end"
-    );
+    if got != messages {
+        Report::sent(format!("the frames of {}, one byte per read", show_all(&messages)))
+            .expected(format!("{}, then Ok(None)", show_all(&messages)))
+            .got(format!("{}, then Ok(None)", show_all(&got)))
+            .cause("a read may return fewer bytes than asked: loop until the prefix (then the message) is complete")
+            .fail();
+    }
 }
 
 #[test]
@@ -295,15 +340,21 @@ fn read_frame_leaves_the_next_frame_in_the_reader() {
     let mut bytes = frame(b"one");
     bytes.extend_from_slice(&frame(b"two"));
     let mut reader = Cursor::new(bytes);
-    let first = framing::read_frame(&mut reader, MAX_FRAME).expect("two valid frames");
-    assert_eq!(first.as_deref(), Some(&b"one"[..]));
-    assert_eq!(
-        reader.position(),
-        7,
-        "after the first frame, read_frame must have read exactly its 7 bytes (4 + 3), no more"
-    );
-    let second = framing::read_frame(&mut reader, MAX_FRAME).expect("two valid frames");
-    assert_eq!(second.as_deref(), Some(&b"two"[..]));
+    let first = framing::read_frame(&mut reader, MAX_FRAME);
+    let position = reader.position();
+    let second = framing::read_frame(&mut reader, MAX_FRAME);
+    let is = |got: &Result<Option<Vec<u8>>, FrameError>, want: &[u8]| matches!(got, Ok(Some(m)) if m == want);
+    if !is(&first, b"one") || position != 7 || !is(&second, b"two") {
+        Report::sent(format!("two frames, {}, from one reader", show(reader.get_ref())))
+            .expected("Ok(Some(b\"one\")) after reading exactly 7 bytes (4 + 3), then Ok(Some(b\"two\"))")
+            .got(format!(
+                "{:?} after reading {position} bytes, then {:?}",
+                first.map(|m| m.map(|m| show(&m))),
+                second.map(|m| m.map(|m| show(&m)))
+            ))
+            .cause("read exactly the prefix, then exactly its length (Read::take): never more, or the next frame loses its start")
+            .fail();
+    }
 }
 
 #[rstest]
@@ -373,11 +424,15 @@ fn read_frame_rejects_a_length_over_max_without_reading_the_message(
         .cause("check the length right after the prefix, before reading or allocating the message")
         .fail();
     }
-    assert_eq!(
-        reader.position(),
-        4,
-        "after refusing the length, read_frame must not have read past the prefix"
-    );
+    if reader.position() != 4 {
+        Report::sent(format!(
+            "a prefix announcing {announced} bytes, with max {max}, then 11 bytes"
+        ))
+        .expected("the refusal after reading the 4 prefix bytes only")
+        .got(format!("{} bytes read", reader.position()))
+        .cause("refuse the length before reading any of the message")
+        .fail();
+    }
 }
 
 // ---------------------------------------------------------------- records
@@ -426,7 +481,7 @@ fn send_records_refuses_a_record_with_a_newline_and_sends_nothing(
     );
     assert!(
         out.is_empty(),
-        "send_records({records:?}) refused the batch but still sent {}: check every record before sending any",
+        "send_records({records:?}) refused the batch: expected nothing sent, got {}: check every record before sending any",
         show(&out)
     );
 }
@@ -457,10 +512,16 @@ fn receive_records_refuses_a_record_with_a_newline() {
         "receive_records of {}: expected Err(NewlineInRecord {{ index: 1 }}) (the receiver trusts no sender), got {got:?}",
         show(&bytes)
     );
-    assert_eq!(
-        out, b"fine\n",
-        "the good record before the bad one is written"
-    );
+    if out != b"fine\n" {
+        Report::sent(format!("receive_records of {}", show(&bytes)))
+            .expected(format!(
+                "the good record before the bad one written: {}",
+                show(b"fine\n")
+            ))
+            .got(show(&out))
+            .cause("write each record, then its newline, as it arrives")
+            .fail();
+    }
 }
 
 #[test]

@@ -5,3 +5,4 @@ mod framing;
 mod tcp_header;
 mod tcp_upload;
 mod udp_dict;
+mod upload_header;

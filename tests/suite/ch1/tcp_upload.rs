@@ -1,18 +1,20 @@
-//! Tests of the exercise `tcp-upload`: header parsing, uploads from the kit's
-//! client to the kit's server, the server against bad clients played by the
-//! test, the client against a server played by the test, memory use on a
-//! 50 MiB upload, and the two programs end to end.
+//! Tests of the exercise `tcp-upload` (the header line has its own tests, in
+//! `upload_header`): uploads from the kit's client to the kit's server, the
+//! server against bad clients played by the test, the client against a
+//! server played by the test, memory use on a 50 MiB upload, and the two
+//! programs end to end.
 
 use netkit_tests::harness::{
     Liveness, Program, RecordingServer, Report, ServerThread, Task, TcpPeer, loopback_listener,
     peak_memory, run_measured, show, stderr_gist,
 };
-use netkit_tests::kit::ch1::tcp_upload::{self as kit, Header, MAX_HEADER, UploadError};
+use netkit_tests::kit::ch1::tcp_upload::{self as kit, UploadError};
+use netkit_tests::kit::ch1::upload_header::{HeaderError, MAX_HEADER};
 use rstest::rstest;
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{Read, Write};
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
@@ -98,10 +100,29 @@ fn assert_still_serving(addr: SocketAddr, server: &dyn Liveness, dir: &Path, aft
             .fail();
     }
     let saved = std::fs::read(dir.join("after.txt")).unwrap_or_default();
-    assert_eq!(
-        saved, b"still here\n",
-        "after.txt was not saved byte for byte"
-    );
+    if saved != b"still here\n" {
+        Report::sent(format!(
+            "after {after}: UPLOAD 11 after.txt, 11 bytes, end of file"
+        ))
+        .expected(format!("after.txt saved as {}", show(b"still here\n")))
+        .got(format!("after.txt holds {}", show(&saved)))
+        .cause("save exactly the `size` bytes that follow the header")
+        .fail();
+    }
+}
+
+/// After a refused upload of an existing `name`: the folder holds that file
+/// only, with its `original` content.
+fn expect_only_the_original(dir: &Path, name: &str, original: &[u8], sent: &str) {
+    let kept = std::fs::read(dir.join(name)).unwrap_or_default();
+    let left = listing(dir);
+    if kept != original || left != [name] {
+        Report::sent(format!("{sent}, although {name} exists"))
+            .expected(format!("the folder to hold only {name}, still {}", show(original)))
+            .got(format!("the folder holds {left:?}; {name} holds {}", show(&kept)))
+            .cause("an upload never replaces a file: check before receiving, and rename with persist_noclobber")
+            .fail();
+    }
 }
 
 /// A source folder holding `name` with `content`.
@@ -110,158 +131,6 @@ fn source_file(name: &str, content: &[u8]) -> (TempDir, PathBuf) {
     let path = dir.path().join(name);
     std::fs::write(&path, content).expect("writing the file to upload");
     (dir, path)
-}
-
-// ------------------------------------------------------------ the header
-
-#[rstest]
-#[case::small_file("UPLOAD 5 a.txt", 5, "a.txt")]
-#[case::empty_file("UPLOAD 0 empty", 0, "empty")]
-#[case::large_size("UPLOAD 123456789012 big.bin", 123_456_789_012, "big.bin")]
-#[case::largest_u64("UPLOAD 18446744073709551615 huge", u64::MAX, "huge")]
-#[case::leading_zeros("UPLOAD 007 bond.txt", 7, "bond.txt")]
-#[case::space_inside_the_name("UPLOAD 12 my photo.jpg", 12, "my photo.jpg")]
-#[case::utf8_name("UPLOAD 3 照片.jpg", 3, "照片.jpg")]
-#[case::dot_inside_the_name("UPLOAD 1 a..b", 1, "a..b")]
-#[case::name_of_255_bytes(&format!("UPLOAD 1 {}", "n".repeat(255)), 1, &"n".repeat(255))]
-fn header_parsing_accepts_a_good_line(#[case] line: &str, #[case] size: u64, #[case] name: &str) {
-    let expected = Header {
-        size,
-        name: name.to_string(),
-    };
-    match kit::parse_header(line) {
-        Ok(header) if header == expected => {}
-        other => Report::sent(format!("parse_header({line:?})"))
-            .expected(format!("Ok({expected:?})"))
-            .got(format!("{other:?}"))
-            .cause("the name is the rest of the line after the second space; the size is decimal digits")
-            .fail(),
-    }
-}
-
-#[rstest]
-#[case::empty_line("", "bad header")]
-#[case::command_alone("UPLOAD", "bad header")]
-#[case::missing_name("UPLOAD 5", "bad header")]
-#[case::missing_size("UPLOAD a.txt", "bad header")]
-#[case::non_numeric_size("UPLOAD five a.txt", "bad header")]
-#[case::negative_size("UPLOAD -5 a.txt", "bad header")]
-#[case::plus_sign("UPLOAD +5 a.txt", "bad header")]
-#[case::decimal_point("UPLOAD 5.0 a.txt", "bad header")]
-#[case::hex_size("UPLOAD 0x10 a.txt", "bad header")]
-#[case::size_overflows_u64("UPLOAD 18446744073709551616 a.txt", "bad header")]
-#[case::lowercase_command("upload 5 a.txt", "bad header")]
-#[case::another_command("PUT 5 a.txt", "bad header")]
-#[case::http_request("GET / HTTP/1.1", "bad header")]
-#[case::two_spaces_before_the_size("UPLOAD  5 a.txt", "bad header")]
-#[case::space_before_the_command(" UPLOAD 5 a.txt", "bad header")]
-#[case::tab_separated("UPLOAD\t5\ta.txt", "bad header")]
-#[case::empty_name("UPLOAD 5 ", "bad name")]
-#[case::parent_folder("UPLOAD 5 ..", "bad name")]
-#[case::this_folder("UPLOAD 5 .", "bad name")]
-#[case::climbs_out("UPLOAD 5 ../x", "bad name")]
-#[case::climbs_far("UPLOAD 5 ../../../etc/passwd", "bad name")]
-#[case::absolute_path("UPLOAD 5 /etc/passwd", "bad name")]
-#[case::into_a_subfolder("UPLOAD 5 a/b", "bad name")]
-#[case::backslash("UPLOAD 5 a\\b", "bad name")]
-#[case::windows_climb("UPLOAD 5 ..\\x", "bad name")]
-#[case::nul_byte("UPLOAD 5 a\0b", "bad name")]
-#[case::carriage_return("UPLOAD 5 a.txt\r", "bad name")]
-#[case::escape_character("UPLOAD 5 a\x1b[2Jb", "bad name")]
-#[case::hidden_file("UPLOAD 5 .bashrc", "bad name")]
-#[case::two_spaces_before_the_name("UPLOAD 5  a.txt", "bad name")]
-#[case::trailing_space("UPLOAD 5 a.txt ", "bad name")]
-#[case::name_of_256_bytes(&format!("UPLOAD 1 {}", "n".repeat(256)), "bad name")]
-fn header_parsing_refuses_a_bad_line(#[case] line: &str, #[case] reason: &str) {
-    match kit::parse_header(line) {
-        Err(e) if e.to_string().starts_with(reason) => {}
-        other => Report::sent(format!("parse_header({line:?})"))
-            .expected(format!("an error whose text starts with {reason:?}"))
-            .got(format!("{other:?}"))
-            .cause(if reason == "bad name" {
-                "a name must stay inside the folder: no `/` or `\\`, no leading `.`, no control character, 1 to 255 bytes, no space at either end"
-            } else {
-                "the header is exactly `UPLOAD <size> <name>`, one space apart, the size in decimal digits"
-            })
-            .fail(),
-    }
-}
-
-#[rstest]
-#[case::content_follows(b"UPLOAD 5 a.txt\nhello", 5, "a.txt", b"hello")]
-#[case::content_looks_like_a_header(b"UPLOAD 3 b\nUPLOAD 9 c\n", 3, "b", b"UPLOAD 9 c\n")]
-#[case::nothing_follows(b"UPLOAD 0 empty\n", 0, "empty", b"")]
-fn header_reading_stops_at_the_newline(
-    #[case] input: &[u8],
-    #[case] size: u64,
-    #[case] name: &str,
-    #[case] rest: &[u8],
-) {
-    let mut reader = input;
-    let header = kit::read_header(&mut reader);
-    let expected = Header {
-        size,
-        name: name.to_string(),
-    };
-    if !matches!(&header, Ok(h) if *h == expected) || reader != rest {
-        Report::sent(format!("read_header over {}", show(input)))
-            .expected(format!("Ok({expected:?}), leaving {} unread", show(rest)))
-            .got(format!("{header:?}, leaving {} unread", show(reader)))
-            .cause("read up to the first `\\n` only: what follows is the file's content")
-            .fail();
-    }
-}
-
-/// A header line of exactly `len` bytes, `\n` included, padding the size
-/// with leading zeros: `UPLOAD 000…05 a\n`.
-fn header_of_length(len: usize) -> Vec<u8> {
-    let zeros = len - "UPLOAD 5 a\n".len();
-    format!("UPLOAD {}5 a\n", "0".repeat(zeros)).into_bytes()
-}
-
-#[test]
-fn header_reading_accepts_a_line_of_exactly_the_maximum_length() {
-    let input = header_of_length(MAX_HEADER);
-    let mut reader = &input[..];
-    match kit::read_header(&mut reader) {
-        Ok(Header { size: 5, name }) if name == "a" => {}
-        other => Report::sent(format!(
-            "read_header over a line of {MAX_HEADER} bytes, `\\n` included"
-        ))
-        .expected("Ok(Header { size: 5, name: \"a\" })")
-        .got(format!("{other:?}"))
-        .cause("MAX_HEADER counts the `\\n`: a line of exactly MAX_HEADER bytes is allowed")
-        .fail(),
-    }
-}
-
-#[rstest]
-#[case::one_byte_too_long(header_of_length(MAX_HEADER + 1), "bad header: longer than")]
-#[case::endless_line(vec![b'a'; 100_000], "bad header: longer than")]
-#[case::no_newline_before_end_of_file(b"UPLOAD 5 a.txt".to_vec(), "bad header")]
-#[case::nothing_at_all(Vec::new(), "bad header")]
-#[case::not_utf8(b"UPLOAD 5 \xff\xfe\n".to_vec(), "bad header")]
-#[case::bad_name(b"UPLOAD 5 ../x\nhello".to_vec(), "bad name")]
-fn header_reading_refuses_a_bad_line(#[case] input: Vec<u8>, #[case] reason: &str) {
-    let mut reader = &input[..];
-    match kit::read_header(&mut reader) {
-        Err(e) if e.to_string().starts_with(reason) => {
-            // An endless line must not be read to its end.
-            let read = input.len() - reader.len();
-            if read > MAX_HEADER {
-                Report::sent(format!("read_header over {}", show(&input)))
-                    .expected(format!("at most {MAX_HEADER} bytes read"))
-                    .got(format!("{read} bytes read"))
-                    .cause("`Read::take(MAX_HEADER)` bounds what `read_until` may consume")
-                    .fail();
-            }
-        }
-        other => Report::sent(format!("read_header over {}", show(&input)))
-            .expected(format!("an error whose text starts with {reason:?}"))
-            .got(format!("{other:?}"))
-            .cause("stop after MAX_HEADER bytes; an end of file before `\\n` is a bad header")
-            .fail(),
-    }
 }
 
 // ---------------------------------------------- the server against bad clients
@@ -336,13 +205,7 @@ fn server_refuses_an_existing_name_and_keeps_the_old_file() {
             .cause("an upload never replaces a file: check before receiving, and rename with persist_noclobber")
             .fail();
     }
-    let kept = std::fs::read(dest.path().join("keep.txt")).unwrap_or_default();
-    assert_eq!(kept, b"original", "keep.txt was overwritten");
-    assert_eq!(
-        listing(dest.path()),
-        ["keep.txt"],
-        "something was left in the folder"
-    );
+    expect_only_the_original(dest.path(), "keep.txt", b"original", "UPLOAD 11 keep.txt");
     assert_still_serving(addr, &server, dest.path(), "the refused upload of keep.txt");
 }
 
@@ -410,6 +273,24 @@ fn upload_turns_an_err_reply_into_an_error() {
     }
 }
 
+/// A listener that nobody should connect to: as a [`Liveness`], it fails the
+/// moment a connection is waiting in its queue. The kernel completes a
+/// connection before anyone accepts it, so a client that connected (and now
+/// waits for a reply that never comes) is seen at once, not after a timeout.
+struct NobodyMayConnect(TcpListener);
+
+impl Liveness for NobodyMayConnect {
+    fn check(&self) -> Result<(), String> {
+        match self.0.accept() {
+            Ok((_, from)) => Err(format!(
+                "kit::upload connected (from {from}) although the name .secret is refused: \
+                 it would send a hidden file's content to the server"
+            )),
+            Err(_) => Ok(()),
+        }
+    }
+}
+
 #[test]
 fn upload_refuses_a_hidden_file_before_connecting() {
     let (_source, path) = source_file(".secret", b"password");
@@ -417,25 +298,31 @@ fn upload_refuses_a_hidden_file_before_connecting() {
     let addr = listener
         .local_addr()
         .expect("a bound socket has an address");
+    listener
+        .set_nonblocking(true)
+        .expect("setting non-blocking");
+    let nobody = NobodyMayConnect(listener);
 
-    let what = "kit::upload of a file named .secret";
-    let result = Task::spawn("tcp_upload::upload", move || kit::upload(addr, &path)).join();
-    if !matches!(result, Err(UploadError::BadName { .. })) {
+    let what = "kit::upload of a file named .secret, to a listener that never accepts";
+    let result =
+        Task::spawn("tcp_upload::upload", move || kit::upload(addr, &path)).join_watching(&nobody);
+    if !matches!(
+        result,
+        Err(UploadError::Header(HeaderError::BadName { .. }))
+    ) {
         Report::sent(what)
-            .expected("Err(BadName { .. }): the server would refuse it anyway")
+            .expected("Err(Header(BadName { .. })): the server would refuse it anyway")
             .got(format!("{result:?}"))
             .cause("check the file's name with check_name before connecting")
             .fail();
     }
-    // The kernel completes a connection before anyone accepts it: a client
-    // that connected would be waiting here.
-    listener
-        .set_nonblocking(true)
-        .expect("setting non-blocking");
-    assert!(
-        listener.accept().is_err(),
-        "kit::upload connected to the server although the name .secret is refused"
-    );
+    if let Err(why) = nobody.check() {
+        Report::sent(what)
+            .expected("no connection: the name is checked before connecting")
+            .got(why)
+            .cause("call check_name(name)? before TcpStream::connect")
+            .fail();
+    }
 }
 
 // ------------------------------------------------ the kit's client to its server
@@ -507,16 +394,7 @@ fn uploads_of_an_existing_name_are_refused_and_the_old_file_stays() {
             )
             .fail(),
     }
-    let original = std::fs::read(dest.path().join("photo.jpg")).unwrap_or_default();
-    assert_eq!(
-        original, b"the original",
-        "the existing photo.jpg was changed"
-    );
-    assert_eq!(
-        listing(dest.path()),
-        ["photo.jpg"],
-        "something was left in the folder"
-    );
+    expect_only_the_original(dest.path(), "photo.jpg", b"the original", what);
 }
 
 // -------------------------------------------------------- memory, programs
@@ -640,10 +518,14 @@ fn via_the_programs_the_client_prints_the_confirmation_or_the_refusal() {
         })
         .fail();
     }
-    assert_eq!(
-        std::fs::read(dest.path().join("hello.txt")).unwrap_or_default(),
-        b"hello ## world\n"
-    );
+    let saved = std::fs::read(dest.path().join("hello.txt")).unwrap_or_default();
+    if saved != b"hello ## world\n" {
+        Report::sent(format!("`netkit {}`", command.join(" ")))
+            .expected(format!("hello.txt saved as {}", show(b"hello ## world\n")))
+            .got(format!("hello.txt holds {}", show(&saved)))
+            .cause("the content is copied as bytes, `##` included")
+            .fail();
+    }
 
     // The same again: the name exists now, so the server refuses.
     let second = Program::start(&command).finish();

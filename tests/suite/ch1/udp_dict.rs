@@ -182,11 +182,13 @@ fn sql_injection_finds_nothing_and_harms_nothing(#[case] attack: &str) {
     let words = dict
         .word_count()
         .expect("counting the words (given code) failed");
-    assert_eq!(
-        words, 3,
-        "after the request {attack:?} the table holds {words} words instead of 3: \
-         the request changed the database"
-    );
+    if words != 3 {
+        Report::sent(format!("reply_for(…, {attack:?})"))
+            .expected("the table still holding its 3 words")
+            .got(format!("{words} words: the request changed the database"))
+            .cause("bind the word as a parameter (`?1`); never paste it into the SQL text")
+            .fail();
+    }
     expect_reply(
         b"apple",
         &kit::reply_for(&dict, b"apple"),
@@ -205,7 +207,7 @@ fn every_word_of_the_kits_list_is_found() {
         .collect();
     assert!(
         entries.len() >= 320,
-        "data/words.tsv has {} words, fewer than 320",
+        "data/words.tsv: expected at least 320 words, got {}",
         entries.len()
     );
     for (word, meaning) in entries {
@@ -371,11 +373,13 @@ fn query_returns_the_servers_reply() {
         "query(socket, server, \"apple\", …)",
         "a datagram b\"apple\"",
     );
-    assert_eq!(
-        (request.as_slice(), from),
-        (b"apple".as_slice(), client_addr),
-        "query should send the word's bytes, alone, from the socket it was given"
-    );
+    if request != b"apple" || from != client_addr {
+        Report::sent("query(socket, server, \"apple\", …)")
+            .expected(format!("the datagram b\"apple\" from {client_addr}"))
+            .got(format!("{} from {from}", show(&request)))
+            .cause("send the word's bytes, alone, from the socket query was given")
+            .fail();
+    }
     fake_server.send(from, b"a round fruit");
 
     match call.join() {
@@ -450,12 +454,13 @@ fn query_times_out_when_no_reply_comes() {
     }
     // It did ask before giving up.
     let (request, _) = silent_server.recv(&(), &sent, "the request b\"apple\"");
-    assert_eq!(
-        request,
-        b"apple",
-        "query sent {} instead of b\"apple\"",
-        show(&request)
-    );
+    if request != b"apple" {
+        Report::sent(sent.as_str())
+            .expected("the datagram b\"apple\"")
+            .got(show(&request))
+            .cause("send the word's bytes, alone")
+            .fail();
+    }
 }
 
 // --- the programs -----------------------------------------------------------
@@ -483,7 +488,7 @@ fn server_program_builds_its_database_and_answers() {
     );
     assert!(
         std::path::Path::new(&db).exists(),
-        "`{}` answered, but left no database at {db}",
+        "`{}` answered: expected its database at {db}, got no such file",
         server.command_line()
     );
 }
@@ -520,12 +525,13 @@ fn client_program_prints_word_and_meaning_then_quits(#[case] empty_line: bool) {
         "typed `apple` at the prompt",
         "a datagram b\"apple\"",
     );
-    assert_eq!(
-        request,
-        b"apple",
-        "the client sent {} for the typed word `apple`",
-        show(&request)
-    );
+    if request != b"apple" {
+        Report::sent("typed `apple` at the prompt")
+            .expected("the datagram b\"apple\"")
+            .got(show(&request))
+            .cause("send the typed word without its newline")
+            .fail();
+    }
     fake_server.send(from, b"a round fruit");
     // The prompt `Word: ` has no newline, so it begins the same line.
     client.expect_line("`apple : a round fruit`", |line| {
@@ -540,7 +546,7 @@ fn client_program_prints_word_and_meaning_then_quits(#[case] empty_line: bool) {
     let status = client.wait_exit();
     assert!(
         status.success(),
-        "`{}` exited with {status} after {}; stderr: {}",
+        "`{}` after {}: expected exit status 0, got {status}; stderr: {}",
         client.command_line(),
         if empty_line {
             "an empty line"
@@ -566,7 +572,7 @@ fn client_and_server_programs_work_together() {
     let status = client.wait_exit();
     assert!(
         status.success(),
-        "`{}` exited with {status}",
+        "`{}` after an empty line: expected exit status 0, got {status}",
         client.command_line()
     );
 }

@@ -11,7 +11,7 @@
 
 use netkit_tests::harness::server::panic_text;
 use netkit_tests::harness::{
-    Blocked, Liveness, Report, TIMEOUT, Task, Tid, spawn_watched, watchdog,
+    BlockedAt, Liveness, Report, TIMEOUT, Task, Tid, spawn_watched, watchdog,
 };
 use netkit_tests::kit::ch2::event::Event;
 use rstest::rstest;
@@ -285,7 +285,7 @@ fn one_set_wakes_every_sleeping_waiter_at_once(#[case] how: How) {
             // Until it has returned, it may wait for the Mutex (a futex of
             // its own), never sleep on where it slept before set().
             while task.check().is_ok() {
-                if tid.blocked_at() == Blocked::At(address) {
+                if tid.blocked_at() == BlockedAt::Futex(address) {
                     Report::sent(&did)
                         .expected(format!("every waiter woken, and {how:?} to return true"))
                         .got(format!(
@@ -321,12 +321,14 @@ fn one_set_wakes_every_sleeping_waiter_at_once(#[case] how: How) {
 fn all_asleep_on_one_futex(waiters: &[(Task<bool>, Tid)], did: &str) -> Option<u64> {
     let deadline = Instant::now() + TIMEOUT;
     loop {
-        let places: Vec<Blocked> = waiters.iter().map(|(_, tid)| tid.blocked_at()).collect();
+        let places: Vec<BlockedAt> = waiters.iter().map(|(_, tid)| tid.blocked_at()).collect();
         match places[..] {
-            [Blocked::At(first), ..] if places.iter().all(|p| *p == Blocked::At(first)) => {
+            [BlockedAt::Futex(first), ..]
+                if places.iter().all(|p| *p == BlockedAt::Futex(first)) =>
+            {
                 return Some(first);
             }
-            _ if places.iter().all(|p| *p == Blocked::Somewhere) => return None,
+            _ if places.iter().all(|p| *p == BlockedAt::Somewhere) => return None,
             _ => {}
         }
         for (task, _) in waiters {

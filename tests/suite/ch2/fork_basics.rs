@@ -45,11 +45,16 @@ fn exit_of_says_how_a_child_ended(#[case] status: WaitStatus, #[case] expected: 
 #[test]
 fn exit_of_a_child_still_running_is_none() {
     let got = kit::exit_of(WaitStatus::StillAlive);
-    assert_eq!(
-        got, None,
-        "exit_of(StillAlive) (what a WNOHANG wait returns while no child has ended) \
-         should be None"
-    );
+    if got.is_some() {
+        Report::sent("exit_of(WaitStatus::StillAlive)")
+            .expected("None")
+            .got(format!("{got:?}"))
+            .cause(
+                "StillAlive is what a WNOHANG wait returns while no child has ended: no end, \
+                 so None",
+            )
+            .fail();
+    }
 }
 
 // --- run_all, spawn and wait_for, in probes ---------------------------------
@@ -254,11 +259,16 @@ fn each_child_is_a_separate_process_whose_parent_is_the_caller() {
     }
     pids.sort_unstable();
     pids.dedup();
-    assert_eq!(
-        pids.len(),
-        specs.len(),
-        "each job should run in a process of its own; the children said {said:?}"
-    );
+    if pids.len() != specs.len() {
+        Report::sent(&sent)
+            .expected(format!("{} different pids, one per job", specs.len()))
+            .got(format!(
+                "{} different pids; the children said {said:?}",
+                pids.len()
+            ))
+            .cause("each job runs in a process of its own: fork once per job")
+            .fail();
+    }
 }
 
 #[test]
@@ -407,21 +417,30 @@ fn program_prints_each_childs_pid_parent_and_exit_code() {
             let (ppid, _) = rest.split_once(',')?;
             Some((pid.to_string(), ppid.to_string()))
         });
+        let sent = format!("`{command}`");
         let Some((pid, ppid)) = said else {
-            panic!(
-                "`{command}` printed no line `child {index}: pid P, parent Q, …`: {:?}",
-                finished.stdout
-            )
+            Report::sent(&sent)
+                .expected(format!("a line `child {index}: pid P, parent Q, …`"))
+                .got(format!("{:?}", finished.stdout))
+                .cause("each child prints its own pid and its parent's, then does its chore")
+                .fail()
         };
-        assert_eq!(
-            ppid, parent,
-            "child {index} says its parent is {ppid}, but the program's pid is {parent}"
-        );
+        if ppid != parent {
+            Report::sent(&sent)
+                .expected(format!(
+                    "child {index}'s parent to be the program, pid {parent}"
+                ))
+                .got(format!("child {index} says its parent is {ppid}"))
+                .cause("getppid() in the child is the pid of the process that forked it")
+                .fail();
+        }
         let status = format!("child {index} (pid {pid}) exited with {index}");
-        assert!(
-            finished.stdout.contains(&status),
-            "`{command}` should print {status:?}; it printed {:?}",
-            finished.stdout
-        );
+        if !finished.stdout.contains(&status) {
+            Report::sent(&sent)
+                .expected(format!("the line {status:?}"))
+                .got(format!("{:?}", finished.stdout))
+                .cause("the parent waits for each child and prints how it ended")
+                .fail();
+        }
     }
 }

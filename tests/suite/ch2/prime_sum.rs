@@ -6,8 +6,9 @@
 //! a fresh single-threaded process), and last the runner's program.
 
 use super::oracle::sieve_sum;
-use netkit_tests::harness::{Program, Report, probe};
+use netkit_tests::harness::{Program, Report, STEP, probe, wait_for};
 use netkit_tests::kit::ch2::prime_sum as kit;
+use netkit_tests::probes::procfs;
 use rstest::rstest;
 use std::ops::Range;
 
@@ -247,12 +248,117 @@ fn a_worker_is_a_child_process_that_is_reaped_when_finished() {
             .cause("start_worker returns right after fork; only finish_worker waits for it")
             .fail();
     }
-    assert_eq!(
-        run.value("sum"),
-        "76127",
-        "{sent}: the worker's answer should be the sum of the primes below 1000"
-    );
+    if run.value("sum") != "76127" {
+        Report::sent(&sent)
+            .expected("76127, the sum of the primes below 1000")
+            .got(run.value("sum"))
+            .cause("the worker writes prime_sum(range) as 8 big-endian bytes; finish_worker reads them")
+            .fail();
+    }
     expect_no_leftovers(&run, &sent);
+}
+
+#[test]
+fn when_a_worker_fails_the_others_are_still_reaped() {
+    // Workers summing the primes below 10^12 would run for hours: they are
+    // all still running when the test kills every one of them (SIGKILL), so
+    // that worker 0's failure is seen while the others are not reaped yet.
+    let limit = "1000000000000";
+    let program = Program::start(&["probe", "prime_sum::processes", limit, "4"]);
+    let sent = format!(
+        "prime_sum_processes(10^12, 4) in `{}`; once its 4 workers run, each is killed \
+         with SIGKILL",
+        program.command_line()
+    );
+    let probe_pid = program.pid() as i32;
+    let workers = wait_for(&program, || {
+        std::thread::park_timeout(STEP);
+        let running: Vec<i32> = procfs::children_of(probe_pid)
+            .iter()
+            .filter(|p| !p.is_zombie())
+            .map(|p| p.pid)
+            .collect();
+        Ok((running.len() == 4).then_some(running))
+    })
+    .unwrap_or_else(|e| {
+        Report::sent(&sent)
+            .expected("4 worker processes running at the same time")
+            .got(e.to_string())
+            .cause("start every worker (fork) before reading any answer")
+            .fail()
+    });
+    for worker in workers {
+        // Our grandchildren, not reaped while their parent blocks on them.
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(worker),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    let finished = program.finish();
+    let value = |key: &str| {
+        finished
+            .stdout
+            .iter()
+            .find_map(|l| l.strip_prefix(key)?.strip_prefix(' '))
+            .unwrap_or("(none)")
+            .to_string()
+    };
+    if !value("error").contains("SIGKILL") {
+        Report::sent(&sent)
+            .expected("Err(WorkerFailed { .. }): a worker was killed by SIGKILL")
+            .got(format!(
+                "stdout {:?}; stderr: {}",
+                finished.stdout, finished.stderr
+            ))
+            .cause("a worker killed by a signal gave no answer: finish_worker says so")
+            .fail();
+    }
+    let (children, zombies) = (value("children"), value("zombies"));
+    if children != "0" {
+        Report::sent(&sent)
+            .expected("every worker reaped before the error is returned: no child left")
+            .got(format!(
+                "{children} children left ({zombies} of them zombies) after `error {}`",
+                value("error")
+            ))
+            .cause(
+                "the first failed worker is no reason to stop: finish every other worker \
+                 too (read and waitpid), keep the first error, and return it at the end",
+            )
+            .fail();
+    }
+}
+
+#[test]
+fn when_a_worker_cannot_start_those_started_are_still_reaped() {
+    // The probe may open so few files that only 2 workers get their pipe.
+    let run = probe("prime_sum::short_of_files", &["100000", "4", "2"]);
+    let sent = format!(
+        "prime_sum_processes(100 000, 4) where only 2 pipes can be made (the 3rd pipe() \
+         fails with EMFILE), in `{}`",
+        run.command_line
+    );
+    if let Some(sum) = run.values("sum").first() {
+        Report::sent(&sent)
+            .expected("an error: the 3rd worker could not be started")
+            .got(format!("Ok({sum})"))
+            .cause("an error from pipe() or fork() must be returned, not ignored")
+            .fail();
+    }
+    let (children, zombies) = (run.value("children"), run.value("zombies"));
+    if children != "0" {
+        Report::sent(&sent)
+            .expected("the 2 workers started to be reaped before the error is returned")
+            .got(format!(
+                "{children} children left ({zombies} of them zombies) after `error {}`",
+                run.value("error")
+            ))
+            .cause(
+                "when start_worker fails, do not return at once (`?`): finish the workers \
+                 already started, then return the error",
+            )
+            .fail();
+    }
 }
 
 #[test]

@@ -120,7 +120,11 @@ fn a_message_of_max_message_bytes_gets_through() {
             "put() of MAX_MESSAGE (1 MiB) bytes, from another thread",
         );
         if let Err(e) = writer.join() {
-            panic!("put() of MAX_MESSAGE bytes returned Err({e:?}) though it was got whole");
+            Report::sent("put() of MAX_MESSAGE (1 MiB) bytes, from another thread")
+                .expected("Ok(()), once the message was got whole")
+                .got(format!("Err({e:?})"))
+                .cause("write the whole frame with write_all; a message of MAX_MESSAGE bytes is allowed")
+                .fail();
         }
     });
 }
@@ -238,11 +242,22 @@ fn expect_still_waiting<T: std::fmt::Debug>(
 #[test]
 fn a_get_after_a_get_timeout_still_waits_as_long_as_it_takes() {
     let (mut sender, mut receiver) = new_queue(2);
+    let (first_returned, first_done) = mpsc::channel::<()>();
     let getter = Task::spawn("process_queue::Receiver::get", move || {
         let first = receiver.get_timeout(Duration::from_millis(20));
+        let _ = first_returned.send(());
         (first, receiver.get())
     });
-    let sent = "get_timeout(20 ms) on an empty queue, then get(), with put(b\"later\") 300 ms on";
+    let sent = "get_timeout(20 ms) on an empty queue, then get(), with put(b\"later\") 300 ms \
+                after get_timeout returned";
+    // Put only once get_timeout has returned: before, it would take the message.
+    if let Err(e) = wait_for(&getter, || Ok(first_done.recv_timeout(STEP).ok())) {
+        Report::sent(sent)
+            .expected("get_timeout(20 ms) to return")
+            .got(e.to_string())
+            .cause("get_timeout waits at most its timeout for a frame to begin")
+            .fail();
+    }
     expect_still_waiting(
         &getter,
         Duration::from_millis(300),
@@ -341,9 +356,20 @@ fn a_full_queue_makes_the_writer_wait_until_a_get() {
         receiver
     });
     let freed = next_put("the 4th put to return once one message was got");
-    assert_eq!(freed, 3, "the put that waited should be the 4th");
+    let sent = "4 puts into a queue of capacity 3, on another thread, then one get";
+    if freed != 3 {
+        Report::sent(sent)
+            .expected("the put that waited to be the 4th")
+            .got(format!("put number {} returned", freed + 1))
+            .cause("each put takes one credit; the get gives one back")
+            .fail();
+    }
     if let Err(e) = writer.join() {
-        panic!("a put failed: {e:?}");
+        Report::sent(sent)
+            .expected("every put to return Ok(())")
+            .got(format!("Err({e:?})"))
+            .cause("a put waits for a credit; it fails only when the receiver is gone")
+            .fail();
     }
     drop(receiver);
 }
@@ -460,13 +486,31 @@ fn a_child_process_puts_and_the_parent_gets_in_order() {
         .cause("the queue is made before fork; each side drops the half it does not use")
         .fail();
     }
-    assert_eq!(
-        run.value("child"),
-        "exited 0",
-        "the child's puts failed: {}",
-        run.stderr
+    expect_children_ended(
+        &run,
+        "a forked child puts 50 messages, then exits",
+        &["exited 0"],
     );
-    assert_eq!(run.value("zombies"), "0");
+}
+
+/// Fails unless the probe's children ended as `expected` (`exited 0`,
+/// `killed SIGKILL`), in order, and left no zombie.
+#[track_caller]
+fn expect_children_ended(run: &netkit_tests::harness::ProbeRun, sent: &str, expected: &[&str]) {
+    let ended = run.values("child");
+    if ended != expected || run.value("zombies") != "0" {
+        Report::sent(sent)
+            .expected(format!(
+                "the children to end as {expected:?}, and no zombie"
+            ))
+            .got(format!(
+                "{ended:?}, {} zombies; stderr: {}",
+                run.value("zombies"),
+                run.stderr
+            ))
+            .cause("a child's put failed: its stderr says why")
+            .fail();
+    }
 }
 
 #[test]
@@ -484,7 +528,11 @@ fn a_child_that_dies_mid_way_means_disconnected_not_a_hang() {
             .cause("when the last sender's process dies, the kernel closes its sockets: the read returns 0")
             .fail();
     }
-    assert_eq!(run.value("child"), "killed SIGKILL");
+    expect_children_ended(
+        &run,
+        "a forked child puts 6 messages, then is killed by SIGKILL",
+        &["killed SIGKILL"],
+    );
 }
 
 #[test]
@@ -534,11 +582,9 @@ fn writers_in_several_processes_never_mix_their_messages() {
         )
         .fail();
     }
-    assert_eq!(
-        run.values("child"),
-        ["exited 0"; 4],
-        "stderr: {}",
-        run.stderr
+    expect_children_ended(
+        &run,
+        "4 forked children each put 20 messages of 100 000 bytes at once into one queue",
+        &["exited 0"; 4],
     );
-    assert_eq!(run.value("zombies"), "0");
 }

@@ -4,11 +4,20 @@
 //! `copy_range` is tested here directly, over in-memory readers; `split`
 //! forks, so it runs in a probe (`netkit probe split_file::split FILE DIR`)
 //! and the test compares the files it left.
+//!
+//! That the two children write *at the same time* is shown without any
+//! timing: the halves go into named pipes (FIFOs) that the test reads only
+//! once both writers exist. A writer that fills its pipe waits there, so
+//! it cannot end, nor be waited for, before the other has started.
 
-use netkit_tests::harness::{ProbeRun, Program, Report, Trickle, probe};
+use netkit_tests::harness::{
+    DeadlockWatch, Liveness, ProbeRun, Program, Report, STEP, TIMEOUT, Trickle, probe, wait_for,
+};
 use netkit_tests::kit::ch2::split_file::{self as kit, CHUNK};
+use netkit_tests::probes::procfs;
 use rstest::rstest;
-use std::io::{self, Cursor};
+use std::fs::File;
+use std::io::{self, Cursor, Read};
 use std::path::{Path, PathBuf};
 
 /// `len` bytes that differ from one offset to the next (so a chunk in the
@@ -73,13 +82,21 @@ fn copy_range_reads_at_most_a_chunk_at_a_time() {
     let size = 3 * 1024 * 1024 + 1;
     let mut src = Trickle::new(Cursor::new(pattern(size)), usize::MAX);
     let mut dst = Vec::new();
-    kit::copy_range(&mut src, 0, size as u64, &mut dst).expect("copy_range of 3 MiB failed");
-    assert_eq!(
-        dst.len(),
-        size,
-        "copy_range copied {} of {size} bytes",
-        dst.len()
-    );
+    let sent = format!("copy_range(src, start 0, len {size}, dst) on a {size}-byte source");
+    if let Err(e) = kit::copy_range(&mut src, 0, size as u64, &mut dst) {
+        Report::sent(&sent)
+            .expected("Ok(())")
+            .got(format!("Err({e})"))
+            .cause("the source holds exactly `len` bytes: copy them chunk by chunk")
+            .fail();
+    }
+    if dst.len() != size {
+        Report::sent(&sent)
+            .expected(format!("{size} bytes copied"))
+            .got(format!("{} bytes", dst.len()))
+            .cause("keep copying until `len` bytes are written, not just one chunk")
+            .fail();
+    }
     if src.largest_ask() > CHUNK {
         Report::sent(format!("copy_range of a {size}-byte source"))
             .expected(format!(
@@ -196,10 +213,11 @@ fn split_halves_concatenate_to_the_original(#[case] size: usize) {
     ] {
         let (_, len, reported) = half(&run, name);
         let got = std::fs::read(&path).unwrap_or_else(|e| {
-            panic!(
-                "{sent}: the {name} half should be at {}: {e}",
-                path.display()
-            )
+            Report::sent(&sent)
+                .expected(format!("the {name} half at {}", path.display()))
+                .got(format!("reading it failed: {e}"))
+                .cause("see half_paths: OUT_DIR/NAME.top and OUT_DIR/NAME.bottom")
+                .fail()
         });
         if got != expected {
             Report::sent(&sent)
@@ -216,11 +234,17 @@ fn split_halves_concatenate_to_the_original(#[case] size: usize) {
                 )
                 .fail();
         }
-        assert_eq!(
-            (len, reported.as_str()),
-            (expected.len() as u64, text(&path)),
-            "{sent}: the {name} Half should give its length and path"
-        );
+        if (len, reported.as_str()) != (expected.len() as u64, text(&path)) {
+            Report::sent(&sent)
+                .expected(format!(
+                    "the {name} Half to say len {} and path {}",
+                    expected.len(),
+                    path.display()
+                ))
+                .got(format!("len {len} and path {reported}"))
+                .cause("Half { path, len, writer }: where it was written, and how many bytes")
+                .fail();
+        }
     }
     expect_no_children_left(&sent, &run);
 }
@@ -240,6 +264,161 @@ fn the_halves_are_written_by_two_child_processes() {
             .fail();
     }
     expect_no_children_left("split(…)", &run);
+}
+
+/// A named pipe (FIFO) where a half should go, held open by the test for
+/// reading *and* writing: so a writer's open never waits, and a read finds
+/// "nothing yet" (never the end) until the test has all it expects.
+struct Fifo {
+    file: File,
+    got: Vec<u8>,
+}
+
+impl Fifo {
+    fn make(path: &Path) -> Fifo {
+        use std::os::unix::fs::OpenOptionsExt;
+        nix::unistd::mkfifo(path, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+            .expect("opening the FIFO");
+        Fifo {
+            file,
+            got: Vec::new(),
+        }
+    }
+
+    /// Reads what is there now; whether anything was.
+    fn read_some(&mut self) -> bool {
+        let mut buf = [0u8; 64 * 1024];
+        let mut any = false;
+        loop {
+            match self.file.read(&mut buf) {
+                Ok(0) => return any,
+                Ok(n) => {
+                    self.got.extend_from_slice(&buf[..n]);
+                    any = true;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return any,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => panic!("reading a FIFO of the test failed: {e}"),
+            }
+        }
+    }
+}
+
+/// Whether the two writers ran at the same time.
+enum Writers {
+    /// Both child processes existed at once.
+    Together,
+    /// The probe blocked with fewer than two children: who waited for what.
+    OneAtATime(String),
+}
+
+#[test]
+fn both_halves_are_written_at_the_same_time() {
+    // Each half is bigger than a pipe holds (64 KiB): its writer cannot end
+    // until the test reads, and the test reads only once both writers exist.
+    let half = 4 * CHUNK;
+    let original = pattern(2 * half);
+    let scene = Scene::new(&original);
+    let mut top = Fifo::make(&scene.top());
+    let mut bottom = Fifo::make(&scene.bottom());
+    let program = Program::start(&[
+        "probe",
+        "split_file::split",
+        text(&scene.file),
+        text(&scene.out),
+    ]);
+    let sent = format!(
+        "split(FILE of {} bytes, OUT), where OUT/big.bin.top and OUT/big.bin.bottom are FIFOs \
+         that the test reads only once both writing children exist",
+        original.len()
+    );
+    let probe_pid = program.pid();
+    let mut watch = DeadlockWatch::new(probe_pid);
+    let writers = wait_for(&program, || {
+        std::thread::park_timeout(STEP);
+        // Zombies count: a child not reaped yet has not been waited for.
+        if procfs::family(probe_pid as i32).len() >= 3 {
+            return Ok(Some(Writers::Together));
+        }
+        Ok(watch.look().map(|blocked| {
+            if blocked.children_of(probe_pid) >= 2 {
+                Writers::Together
+            } else {
+                Writers::OneAtATime(blocked.describe())
+            }
+        }))
+    })
+    .unwrap_or_else(|e| {
+        Report::sent(&sent)
+            .expected("two child processes, one writing each half, running at the same time")
+            .got(e.to_string())
+            .cause("spawn both children first, then wait for both")
+            .fail()
+    });
+    if let Writers::OneAtATime(who) = writers {
+        Report::sent(&sent)
+            .expected("the second child started while the first still runs")
+            .got(format!(
+                "split waited for one writer before starting the other, and that writer \
+                 cannot end until the other starts: {who}"
+            ))
+            .cause(
+                "the halves were written one after the other: spawn both children first, \
+                 then wait_for each (waiting right after the first spawn runs them in turn)",
+            )
+            .fail();
+    }
+    // Both run: read both halves until the probe has ended.
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let ended = program.check().is_err();
+        let read = top.read_some() | bottom.read_some();
+        if ended {
+            break;
+        }
+        if !read {
+            if std::time::Instant::now() >= deadline {
+                Report::sent(&sent)
+                    .expected("split to end once the test reads both FIFOs")
+                    .got(format!(
+                        "still running after {} s; {} and {} bytes read",
+                        TIMEOUT.as_secs(),
+                        top.got.len(),
+                        bottom.got.len()
+                    ))
+                    .cause("each child writes its half and exits; split waits for both")
+                    .fail();
+            }
+            std::thread::park_timeout(STEP);
+        }
+    }
+    let finished = program.finish();
+    let run = ProbeRun {
+        command_line: finished.command_line,
+        status: finished.status,
+        lines: finished.stdout,
+        stderr: finished.stderr,
+        deadlock: None,
+    }
+    .expect_success();
+    for (name, fifo, expected) in [
+        ("top", &top, &original[..half]),
+        ("bottom", &bottom, &original[half..]),
+    ] {
+        if fifo.got != expected {
+            Report::sent(&sent)
+                .expected(format!("the {name} half: {} bytes", expected.len()))
+                .got(first_difference(&fifo.got, expected))
+                .cause("each child copies its own range, from its own open file")
+                .fail();
+        }
+    }
+    expect_no_children_left(&sent, &run);
 }
 
 #[rstest]
@@ -308,10 +487,13 @@ fn a_missing_file_is_an_error() {
         .flatten()
         .map(|e| e.file_name())
         .collect();
-    assert!(
-        left.is_empty(),
-        "split of a missing file left {left:?} in the out folder"
-    );
+    if !left.is_empty() {
+        Report::sent(format!("split({}, OUT)", missing.display()))
+            .expected("nothing created in OUT")
+            .got(format!("{left:?} left in OUT"))
+            .cause("check the file first (fs::metadata), before creating or forking anything")
+            .fail();
+    }
 }
 
 // --- the program -------------------------------------------------------------
@@ -331,13 +513,25 @@ fn program_prints_both_halves_and_their_sizes() {
             "{name}: {} ({len} bytes, written by process ",
             path.display()
         );
-        assert!(
-            finished.stdout.iter().any(|line| line.starts_with(&prefix)),
-            "`{command}` should print a line starting {prefix:?}; it printed {:?}",
-            finished.stdout
-        );
+        if !finished.stdout.iter().any(|line| line.starts_with(&prefix)) {
+            Report::sent(format!("`{command}`"))
+                .expected(format!("a line starting {prefix:?}"))
+                .got(format!("{:?}", finished.stdout))
+                .cause("the program prints each half's path, size and writer")
+                .fail();
+        }
     }
-    let mut joined = std::fs::read(scene.top()).expect("reading the top half");
-    joined.extend(std::fs::read(scene.bottom()).expect("reading the bottom half"));
-    assert!(joined == original, "top + bottom is not the original file");
+    let read = |path: PathBuf| std::fs::read(&path).unwrap_or_default();
+    let mut joined = read(scene.top());
+    joined.extend(read(scene.bottom()));
+    if joined != original {
+        Report::sent(format!("`{command}`"))
+            .expected(format!(
+                "the top half, then the bottom, to be the file's {} bytes",
+                original.len()
+            ))
+            .got(first_difference(&joined, &original))
+            .cause("top = the first size / 2 bytes, bottom = all the rest")
+            .fail();
+    }
 }

@@ -5,7 +5,9 @@
 //! In CPython the threads are no faster than one thread; in Rust they are,
 //! because nothing stops two threads of one process from computing at once.
 //!
-//! - [`prime_sum_threads`]: the prime sum over scoped threads (线程).
+//! - [`sum_over_threads`]: any work, cut by [`split_range`], over scoped
+//!   threads (线程) that all run at once.
+//! - [`prime_sum_threads`]: the prime sum over those threads (given).
 //! - [`compare`]: the sum computed three ways (sequential, threads,
 //!   processes), each timed, for the `parallel-primes` program's table.
 //!
@@ -14,6 +16,7 @@
 
 use crate::ch2::prime_sum::{PrimeSumError, prime_sum, prime_sum_processes, split_range};
 use std::fmt;
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 // ANCHOR: error
@@ -37,26 +40,30 @@ pub enum ParallelError {
 }
 // ANCHOR_END: error
 
-// ANCHOR: prime_sum_threads
-/// The sum of the primes below `limit`, computed by `workers` threads, one
-/// per range of [`split_range`]`(limit, workers)`, all running at once.
-/// Every thread is joined before this returns.
+// ANCHOR: sum_over_threads
+/// Calls `work` once per range of [`split_range`]`(limit, workers)`, each call
+/// on a thread of its own, all of them running at once, and adds up what
+/// they return. Every thread is joined before this returns.
 ///
-/// Fails with [`ParallelError::NoWorkers`] for `workers == 0`, and with
-/// [`ParallelError::ThreadPanicked`] (the first such thread) when a worker
-/// panicked.
-pub fn prime_sum_threads(limit: u64, workers: usize) -> Result<u64, ParallelError> {
+/// Fails with [`ParallelError::NoWorkers`] for `workers == 0`, before any
+/// call, and with [`ParallelError::ThreadPanicked`] (the first such thread,
+/// by range) when a call of `work` panicked.
+pub fn sum_over_threads(
+    limit: u64,
+    workers: usize,
+    work: impl Fn(Range<u64>) -> u64 + Sync,
+) -> Result<u64, ParallelError> {
     if workers == 0 {
         return Err(ParallelError::NoWorkers);
     }
     let ranges = split_range(limit, workers);
+    let work = &work;
     // A scope: every thread spawned in it is joined before `scope` returns,
-    // so the threads may borrow from this function's stack (here they only
-    // need their own range, moved in).
+    // so the threads may borrow from this function's stack (here `work`).
     std::thread::scope(|scope| {
         let handles: Vec<_> = ranges
             .into_iter()
-            .map(|range| scope.spawn(move || prime_sum(range)))
+            .map(|range| scope.spawn(move || work(range)))
             .collect();
         // Start them all first, then join them all: joining inside the loop
         // that spawns would run them one after another.
@@ -80,6 +87,15 @@ pub fn prime_sum_threads(limit: u64, workers: usize) -> Result<u64, ParallelErro
             None => Ok(total),
         }
     })
+}
+// ANCHOR_END: sum_over_threads
+
+// ANCHOR: prime_sum_threads
+/// The sum of the primes below `limit`, computed by `workers` threads at
+/// once: [`sum_over_threads`] with [`prime_sum`] as the work. Its errors are
+/// those of [`sum_over_threads`].
+pub fn prime_sum_threads(limit: u64, workers: usize) -> Result<u64, ParallelError> {
+    sum_over_threads(limit, workers, prime_sum)
 }
 // ANCHOR_END: prime_sum_threads
 

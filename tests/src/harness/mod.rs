@@ -33,11 +33,14 @@
 //!   what a program said.
 //! - [`console`]: [`keyboard()`] and [`screen()`], the input and output of an
 //!   interactive run loop, typed into and read back by the test line by line.
+//! - [`blocked`]: [`spawn_watched`] and [`wait_until_blocked`]: a call that
+//!   must stop at a lock the test holds, and the kernel's word that it has.
 //! - [`rng`]: [`XorShift`], a tiny deterministic random number generator, so
 //!   that tests drawing random cases, or filling files with random-looking
 //!   bytes ([`XorShift::bytes`]), are reproducible.
 
 pub mod accepting;
+pub mod blocked;
 pub mod bytes;
 pub mod console;
 pub mod deadlock;
@@ -55,6 +58,7 @@ pub mod trickle;
 pub mod watchdog;
 
 pub use accepting::Accepting;
+pub use blocked::{BlockedAt, Tid, spawn_watched, threads_in_process, wait_until_blocked};
 pub use bytes::{from_hex, hex};
 pub use console::{Keyboard, Screen, ScreenWriter, Typed, keyboard, screen};
 pub use deadlock::{Blocked, DeadlockWatch};

@@ -5,6 +5,9 @@
 
 use crate::harness::XorShift;
 use crate::kit::ch2::bank_transfer::{Bank, TransferError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::ScopedJoinHandle;
+use std::time::{Duration, Instant};
 
 /// `bank-transfer`
 #[derive(Debug, clap::Args)]
@@ -30,13 +33,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     println!("total before: {}", bank.total());
 
     // Each thread draws its own reproducible sequence of transfers.
+    let finished = AtomicUsize::new(0);
     let (done, refused) = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..args.threads)
             .map(|index| {
-                let bank = &bank;
-                scope.spawn(move || random_transfers(bank, index as u64 + 1, args.transfers))
+                let (bank, finished) = (&bank, &finished);
+                scope.spawn(move || {
+                    random_transfers(bank, index as u64 + 1, args.transfers, finished)
+                })
             })
             .collect();
+        watch_for_a_deadlock(&workers, &finished);
         workers
             .into_iter()
             .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
@@ -52,9 +59,40 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 /// Makes `count` transfers of 1 to 100 between random accounts (never from
-/// an account to itself); returns how many were done and how many refused
-/// for want of funds.
-fn random_transfers(bank: &Bank, seed: u64, count: usize) -> (usize, usize) {
+/// an account to itself), counting each in `finished`; returns how many
+/// were done and how many refused for want of funds.
+/// How long the transfers may all stand still before the program calls it a
+/// deadlock. Working threads finish thousands of transfers a second.
+pub const STALL: Duration = Duration::from_secs(2);
+
+/// Returns once every worker has finished. If none of them finishes a
+/// transfer for [`STALL`], they are waiting on each other's locks: says so
+/// and ends the program, instead of hanging for ever.
+fn watch_for_a_deadlock<T>(workers: &[ScopedJoinHandle<'_, T>], finished: &AtomicUsize) {
+    let (mut seen, mut since) = (finished.load(Ordering::Relaxed), Instant::now());
+    while !workers.iter().all(|w| w.is_finished()) {
+        std::thread::sleep(Duration::from_millis(50));
+        let now = finished.load(Ordering::Relaxed);
+        if now != seen {
+            (seen, since) = (now, Instant::now());
+        } else if since.elapsed() >= STALL {
+            eprintln!(
+                "bank-transfer: no transfer finished in {} s, after {now}: the threads are \
+                 waiting on each other's locks (a deadlock). Lock the two accounts in one \
+                 order, the lower number first.",
+                STALL.as_secs()
+            );
+            std::process::exit(1);
+        }
+    }
+}
+
+fn random_transfers(
+    bank: &Bank,
+    seed: u64,
+    count: usize,
+    finished: &AtomicUsize,
+) -> (usize, usize) {
     let mut rng = XorShift::new(seed);
     let (mut done, mut refused) = (0, 0);
     for _ in 0..count {
@@ -70,6 +108,7 @@ fn random_transfers(bank: &Bank, seed: u64, count: usize) -> (usize, usize) {
             Err(TransferError::InsufficientFunds { .. }) => refused += 1,
             Err(e) => panic!("transfer({from}, {to}, {amount}) refused: {e}"),
         }
+        finished.fetch_add(1, Ordering::Relaxed);
     }
     (done, refused)
 }

@@ -2,12 +2,21 @@
 //! each have their own lock, which never deadlock and never lose money
 //! (book: ch2/bank-transfer.md).
 //!
-//! Every call runs under the harness's watchdog: a transfer that deadlocks
-//! fails its test after 5 s with "no progress … a deadlock?", instead of
-//! hanging the suite. The random transfers come from a seeded [`XorShift`],
-//! so a failing run draws the same transfers when run again.
+//! The two classic races are forced, not hoped for: the test freezes an
+//! account ([`Bank::freeze`]), starts a transfer that needs it, and waits
+//! until the kernel says that the transfer is blocked on that lock
+//! ([`wait_until_blocked`]). Then it looks at what the blocked transfer
+//! already holds (the lock order), or lets two such transfers go at once
+//! (the funds check). Every other call runs under the harness's watchdog:
+//! a transfer that deadlocks fails its test after 5 s with "no progress … a
+//! deadlock?", instead of hanging the suite. The random transfers come from
+//! a seeded [`XorShift`], so a failing run draws the same transfers when run
+//! again.
 
-use netkit_tests::harness::{Program, Report, XorShift, watchdog};
+use netkit_tests::harness::liveness::WaitError;
+use netkit_tests::harness::{
+    Program, Report, Task, Tid, XorShift, spawn_watched, wait_until_blocked, watchdog,
+};
 use netkit_tests::kit::ch2::bank_transfer::{Bank, TransferError};
 use rstest::rstest;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -190,6 +199,195 @@ fn total_adds_up_every_balance(#[case] start: Vec<i64>, #[case] expected: i64) {
     }
 }
 
+// --- forced interleavings: the test freezes an account ------------------------
+
+/// `bank.transfer(from, to, amount)` on a thread of its own, once it is
+/// blocked: fails the test when it returns (or panics) instead of waiting
+/// for the account the test has frozen.
+#[track_caller]
+fn blocked_transfer(
+    bank: &Arc<Bank>,
+    (from, to, amount): (usize, usize, i64),
+    did: &str,
+) -> Task<Result<(), TransferError>> {
+    let shared = Arc::clone(bank);
+    let (task, tid) = spawn_watched("Bank::transfer", move || shared.transfer(from, to, amount));
+    expect_blocked(
+        &task,
+        tid,
+        did,
+        &format!("transfer({from}, {to}, {amount})"),
+    );
+    task
+}
+
+/// Fails the test unless `task` (the call `call`) blocks.
+#[track_caller]
+fn expect_blocked<T: std::fmt::Debug>(task: &Task<T>, tid: Tid, did: &str, call: &str) {
+    match wait_until_blocked(task, tid) {
+        Ok(()) => {}
+        Err(WaitError::Died(why)) => Report::sent(did)
+            .expected(format!(
+                "{call} to wait for the account the test has frozen"
+            ))
+            .got(why.clone())
+            .cause("a transfer locks both of its accounts before it checks or moves anything")
+            .headline(why)
+            .fail(),
+        Err(e) => Report::sent(did)
+            .expected(format!(
+                "{call} to wait for the account the test has frozen"
+            ))
+            .got(format!("{e}: it neither blocked nor returned"))
+            .cause("a transfer locks both of its accounts, and does nothing else that takes time")
+            .fail(),
+    }
+}
+
+#[rstest]
+#[case::from_the_higher_to_the_lower(1, 0)]
+#[case::from_the_lower_to_the_higher(0, 1)]
+fn a_transfer_locks_the_lower_numbered_account_first(#[case] from: usize, #[case] to: usize) {
+    // If a transfer 1 -> 0 held account 1 while it waits for account 0, a
+    // transfer 0 -> 1 holding 0 would wait for 1: a deadlock. With account 0
+    // frozen, a transfer between 0 and 1 must wait holding nothing.
+    let bank = Arc::new(Bank::new(&[100, 100]));
+    let frozen = bank.freeze(0).expect("account 0 exists");
+    let did = format!("froze account 0; then transfer({from}, {to}, 10) on another thread");
+    let transfer = blocked_transfer(&bank, (from, to, 10), &did);
+
+    // It is blocked on account 0. Is account 1 free?
+    let shared = Arc::clone(&bank);
+    let (look, tid) = spawn_watched("Bank::balance(1)", move || shared.balance(1));
+    let did = format!("{did}, which waits for account 0; then balance(1)");
+    match wait_until_blocked(&look, tid) {
+        // It returned: account 1 was free, as it should be.
+        Err(WaitError::Died(_)) => {
+            look.join();
+        }
+        Ok(()) => Report::sent(&did)
+            .expected("balance(1) to return at once: the waiting transfer holds no lock yet")
+            .got(format!(
+                "balance(1) blocked: transfer({from}, {to}, 10) holds account 1 while it \
+                 waits for account 0"
+            ))
+            .cause(
+                "lock the lower-numbered account first, whatever the direction: a transfer \
+                 that locks `from` then `to` deadlocks with one going the other way, each \
+                 holding the lock the other waits for",
+            )
+            .fail(),
+        Err(e) => Report::sent(&did)
+            .expected("balance(1) to return at once")
+            .got(format!("{e}"))
+            .cause("lock the lower-numbered account first, whatever the direction")
+            .fail(),
+    }
+    drop(frozen);
+    let got = transfer.join();
+    let after = balances(&bank);
+    let expected = if from == 0 { [90, 110] } else { [110, 90] };
+    if got.is_err() || after != expected {
+        Report::sent(format!("{did}; then unfroze account 0"))
+            .expected(format!("Ok(()), then balances {expected:?}"))
+            .got(format!("{got:?}, then balances {after:?}"))
+            .cause("once both locks are free, the transfer goes through")
+            .fail();
+    }
+}
+
+#[test]
+fn two_withdrawals_that_each_fit_the_balance_are_not_both_made() {
+    // Account 2 holds 10, and two transfers of 10 leave it: one to 0, one to
+    // 1. The test freezes 0 and 1, so that each transfer stops at its lower
+    // account. Had either checked the balance already (before taking the
+    // locks), both checks would have seen 10, and both would withdraw.
+    let bank = Arc::new(Bank::new(&[0, 0, 10]));
+    let frozen = [0, 1].map(|n| bank.freeze(n).expect("accounts 0 and 1 exist"));
+    let did = "balances [0, 0, 10]; froze accounts 0 and 1; on two threads, \
+               transfer(2, 0, 10) and transfer(2, 1, 10), each waiting for its frozen account";
+    let first = blocked_transfer(&bank, (2, 0, 10), did);
+    let second = blocked_transfer(&bank, (2, 1, 10), did);
+    drop(frozen);
+    let got = [first.join(), second.join()];
+    let after = balances(&bank);
+    let refused = TransferError::InsufficientFunds {
+        account: 2,
+        balance: 0,
+        amount: 10,
+    };
+    let done = got.iter().filter(|r| r.is_ok()).count();
+    let refused_right = got
+        .iter()
+        .filter(|r| r.as_ref().err() == Some(&refused))
+        .count();
+    if done != 1 || refused_right != 1 || after.iter().any(|&b| b < 0) {
+        Report::sent(format!("{did}; then unfroze both"))
+            .expected(format!(
+                "one Ok(()) and one Err({refused:?}), and balances [10, 0, 0] or [0, 10, 0]"
+            ))
+            .got(format!("{got:?}, then balances {after:?}"))
+            .cause(
+                "check the funds with both locks held, right before the withdrawal: a \
+                 balance checked before locking is stale by the time the money moves, and \
+                 two withdrawals that each fit make it negative",
+            )
+            .fail();
+    }
+}
+
+#[test]
+fn total_sees_no_transfer_half_done() {
+    // Account 1 frozen: total() stops there, after account 0. Had it read
+    // (and let go of) account 0 already, a transfer 2 -> 0 could run now,
+    // and total would count those 50 twice over: not at all in account 2,
+    // which it reads last, and never in account 0, which it read before.
+    let bank = Arc::new(Bank::new(&[100, 200, 300]));
+    let frozen = bank.freeze(1).expect("account 1 exists");
+    let shared = Arc::clone(&bank);
+    let (total, tid) = spawn_watched("Bank::total", move || shared.total());
+    let did = "balances [100, 200, 300]; froze account 1; total() on another thread";
+    expect_blocked(&total, tid, did, "total()");
+
+    // Now a transfer 2 -> 0, which must wait for total to finish (total
+    // holds account 0), or be done before total reads account 2.
+    let shared = Arc::clone(&bank);
+    let (transfer, tid) = spawn_watched("Bank::transfer", move || shared.transfer(2, 0, 50));
+    let transfer_waited = match wait_until_blocked(&transfer, tid) {
+        Ok(()) => true,
+        Err(WaitError::Died(_)) => false, // done (or panicked: join says)
+        Err(e) => Report::sent(format!(
+            "{did}, which waits for account 1; then transfer(2, 0, 50)"
+        ))
+        .expected("the transfer to wait, or to be done")
+        .got(format!("{e}"))
+        .cause("a transfer locks both of its accounts, and does nothing else that takes time")
+        .fail(),
+    };
+    drop(frozen);
+    let (seen, moved) = (total.join(), transfer.join());
+    let did = format!(
+        "{did}, which waits for account 1; then transfer(2, 0, 50) on a third thread, which \
+         {}; then unfroze account 1",
+        if transfer_waited {
+            "waited"
+        } else {
+            "was done at once"
+        }
+    );
+    if seen != 600 || moved.is_err() {
+        Report::sent(did)
+            .expected("total() = 600, and the transfer Ok(())")
+            .got(format!("total() = {seen}, and the transfer {moved:?}"))
+            .cause(
+                "lock every account first, then add: an account read and let go before the \
+                 others are locked can be changed by a transfer while total goes on, and the \
+                 money it moves is counted twice, or not at all",
+            )
+            .fail();
+    }
+}
+
 // --- many threads: no deadlock, no money lost ---------------------------------
 
 #[test]
@@ -211,11 +409,13 @@ fn threads_sending_to_each_other_never_deadlock() {
         (before, balances(&bank), outcome)
     });
     expect_money_kept(&what, &before, &after);
-    assert_eq!(
-        outcome.done + outcome.refused,
-        4 * EACH,
-        "{what}: every transfer is either done or refused"
-    );
+    if outcome.done + outcome.refused != 4 * EACH {
+        Report::sent(&what)
+            .expected(format!("{} transfers done or refused", 4 * EACH))
+            .got(format!("{outcome:?}"))
+            .cause("every call of transfer returns, Ok or Err: none may be lost")
+            .fail();
+    }
 }
 
 #[test]
@@ -241,10 +441,16 @@ fn many_threads_random_transfers_in_both_directions_keep_the_total() {
         (before, balances(&bank), outcome)
     });
     expect_money_kept(&what, &before, &after);
-    assert!(
-        outcome.done > 0 && outcome.done + outcome.refused == THREADS * EACH,
-        "{what}: expected every transfer done or refused, most of them done; got {outcome:?}"
-    );
+    if outcome.done == 0 || outcome.done + outcome.refused != THREADS * EACH {
+        Report::sent(&what)
+            .expected(format!(
+                "{} transfers done or refused, some of them done",
+                THREADS * EACH
+            ))
+            .got(format!("{outcome:?}"))
+            .cause("every call of transfer returns, and one with the funds is done")
+            .fail();
+    }
 }
 
 #[test]

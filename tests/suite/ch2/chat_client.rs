@@ -358,24 +358,25 @@ fn the_programs_talk_join_leave_and_hear_the_administrator() {
 
     tom.type_line("exit");
     expect_exact(&mut tom, "You left the room.");
-    let status = tom.wait_exit();
-    assert!(
-        status.success(),
-        "`{}` exited with {status} after `exit`; stderr: {}",
-        tom.command_line(),
-        tom.stderr_text()
-    );
+    expect_success(&tom, "typed `exit`");
     expect_exact(&mut lucy, "Tom 退出聊天室");
 
     lucy.close_stdin();
     expect_exact(&mut lucy, "You left the room.");
-    let status = lucy.wait_exit();
-    assert!(
-        status.success(),
-        "`{}` exited with {status} at the end of its input; stderr: {}",
-        lucy.command_line(),
-        lucy.stderr_text()
-    );
+    expect_success(&lucy, "closed its input");
+}
+
+/// Fails unless `program` exits with status 0, once `did` was done to it.
+#[track_caller]
+fn expect_success(program: &Program, did: &str) {
+    let status = program.wait_exit();
+    if !status.success() {
+        Report::sent(format!("`{}`: {did}", program.command_line()))
+            .expected("exit status 0: leaving the room is no error")
+            .got(format!("{status}; stderr: {}", program.stderr_text()))
+            .cause("run returns Ok(()) once it has sent EXIT and its receiving thread has stopped")
+            .fail();
+    }
 }
 
 #[test]

@@ -153,6 +153,9 @@ fn shorten(text: &str) -> String {
 #[case::chat_with_a_newline(b"CHAT Lucy hello\n", chat("Lucy", "hello"))]
 #[case::exit(b"EXIT Lucy", exit("Lucy"))]
 #[case::exit_with_crlf(b"EXIT Lucy\r\n", exit("Lucy"))]
+#[case::only_one_of_two_newlines_is_dropped(b"LOGIN Lucy\n\n", login("Lucy\n"))]
+#[case::only_one_crlf_of_two_is_dropped(b"EXIT Lucy\r\n\r\n", exit("Lucy\r\n"))]
+#[case::a_lone_carriage_return_is_kept(b"LOGIN Lucy\r", login("Lucy\r"))]
 fn parses_a_request(#[case] datagram: &[u8], #[case] expected: Request) {
     let got = kit::parse_request(datagram);
     if got.as_ref().ok() != Some(&expected) {
@@ -160,7 +163,8 @@ fn parses_a_request(#[case] datagram: &[u8], #[case] expected: Request) {
             .expected(format!("Ok({expected:?})"))
             .got(format!("{got:?}"))
             .cause(
-                "drop one trailing \\n or \\r\\n, split off the command at the first space; \
+                "drop exactly one trailing \\n or \\r\\n (strip_suffix, not trim_end: a second \
+                 newline belongs to the request), split off the command at the first space; \
                  LOGIN and EXIT take all the rest as the name (unchecked), CHAT splits the \
                  rest once more into name and text",
             )
@@ -174,6 +178,12 @@ fn parses_a_request(#[case] datagram: &[u8], #[case] expected: Request) {
 #[case::not_utf8(b"CHAT Lucy \xff\xfe", RequestError::NotUtf8)]
 #[case::empty(b"", RequestError::Empty)]
 #[case::only_a_newline(b"\n", RequestError::Empty)]
+#[case::only_a_crlf(b"\r\n", RequestError::Empty)]
+#[case::two_newlines_are_one_too_many(b"\n\n", RequestError::UnknownCommand("\n".into()))]
+#[case::a_chat_with_a_second_newline_keeps_it_in_its_text(
+    b"CHAT Lucy hi\n\n",
+    RequestError::BadText(TextError::BadChar('\n'))
+)]
 #[case::an_unknown_command(b"SHOUT Lucy hi", RequestError::UnknownCommand("SHOUT".into()))]
 #[case::commands_are_case_sensitive(b"login Lucy", RequestError::UnknownCommand("login".into()))]
 #[case::a_leading_space(b" LOGIN Lucy", RequestError::UnknownCommand("".into()))]
@@ -193,7 +203,8 @@ fn refuses_a_malformed_request_and_says_why(
             .got(format!("{got:?}"))
             .cause(
                 "in order: more than MAX_DATAGRAM bytes, not UTF-8 (std::str::from_utf8), \
-                 empty once one trailing newline is dropped, then the command; CHAT needs a \
+                 empty once exactly one trailing newline is dropped (not all of them), then \
+                 the command; CHAT needs a \
                  space after the name, and its text must pass check_text",
             )
             .fail();
@@ -256,11 +267,15 @@ fn encodes_a_request_as_the_seed_does(#[case] request: Request, #[case] expected
     }
     // And back: what the client writes, the server reads.
     let parsed = kit::parse_request(got.as_bytes());
-    assert_eq!(
-        parsed,
-        Ok(request.clone()),
-        "parse_request(encode({request:?})) should give the request back"
-    );
+    if parsed.as_ref() != Ok(&request) {
+        Report::sent(format!(
+            "parse_request(encode({request:?})), encode giving {got:?}"
+        ))
+        .expected(format!("Ok({request:?}): the request back"))
+        .got(format!("{parsed:?}"))
+        .cause("what encode writes, parse_request must read back as the same request")
+        .fail();
+    }
 }
 
 #[rstest]

@@ -186,12 +186,48 @@ fn room_of_three() -> Room {
     for (port, name) in [(5001, "Lucy"), (5002, "Tom"), (5003, "Ann")] {
         let _ = room.login(at(port), name);
     }
-    assert_eq!(
-        room.len(),
+    expect_members(
+        &room,
+        "Room::login of Lucy (:5001), Tom (:5002) and Ann (:5003), each from an address of their own",
+        &[
+            (5001, Some("Lucy")),
+            (5002, Some("Tom")),
+            (5003, Some("Ann")),
+        ],
         3,
-        "Lucy, Tom and Ann logged in, each from an address of their own"
+        "a free, valid name from a new address makes that address a member",
     );
     room
+}
+
+/// Fails unless `room.name_of` gives each `(port, name)` of `expected` and
+/// `room.len()` is `len`.
+#[track_caller]
+fn expect_members(
+    room: &Room,
+    did: &str,
+    expected: &[(u16, Option<&str>)],
+    len: usize,
+    cause: &str,
+) {
+    let got: Vec<(u16, Option<&str>)> = expected
+        .iter()
+        .map(|&(port, _)| (port, room.name_of(at(port))))
+        .collect();
+    if got != expected || room.len() != len {
+        let show = |members: &[(u16, Option<&str>)]| -> String {
+            let each: Vec<String> = members
+                .iter()
+                .map(|(port, name)| format!("name_of(:{port}) = {name:?}"))
+                .collect();
+            each.join(", ")
+        };
+        Report::sent(did)
+            .expected(format!("{}, and len() = {len}", show(expected)))
+            .got(format!("{}, and len() = {}", show(&got), room.len()))
+            .cause(cause)
+            .fail();
+    }
 }
 
 #[test]
@@ -210,10 +246,12 @@ fn room_admits_a_newcomer_with_ok_and_tells_the_others() {
         &[to(tom, OK), to(lucy, &joined("Tom"))],
         "OK to the newcomer, and `欢迎 Tom 进入聊天室` to every *other* member",
     );
-    assert_eq!(
-        (room.name_of(lucy), room.name_of(tom), room.len()),
-        (Some("Lucy"), Some("Tom"), 2),
-        "after two logins the room should map each address to its name"
+    expect_members(
+        &room,
+        "Room::login(:5001, \"Lucy\"), then Room::login(:5002, \"Tom\")",
+        &[(5001, Some("Lucy")), (5002, Some("Tom"))],
+        2,
+        "after two logins the room maps each address to its name",
     );
 }
 
@@ -254,10 +292,12 @@ fn room_refuses_a_bad_name_a_taken_name_and_a_second_name() {
             &format!("{answer} and nothing else: {why}"),
         );
     }
-    assert_eq!(
-        (room.len(), room.name_of(lucy)),
-        (1, Some("Lucy")),
-        "refused and repeated logins must not change the room"
+    expect_members(
+        &room,
+        "Lucy joined from :5001; then the refused and repeated logins above",
+        &[(5001, Some("Lucy")), (5002, None)],
+        1,
+        "refused and repeated logins must not change the room",
     );
 }
 
@@ -294,17 +334,30 @@ fn room_lets_only_the_member_themselves_leave() {
         &[],
         "only Lucy's own address may make Lucy leave: nothing changes, nothing is sent",
     );
-    assert_eq!(room.len(), 3, "a forged EXIT must not remove anyone");
+    expect_members(
+        &room,
+        "Lucy, Tom, Ann joined; then Room::exit(:5002, \"Lucy\") from Tom's address",
+        &[
+            (5001, Some("Lucy")),
+            (5002, Some("Tom")),
+            (5003, Some("Ann")),
+        ],
+        3,
+        "a forged EXIT must not remove anyone",
+    );
     expect_sends(
         "Room::exit(:5001, \"Lucy\") from Lucy's own address",
         room.exit(lucy, "Lucy"),
         &[to(tom, &left("Lucy")), to(ann, &left("Lucy"))],
         "remove her, then `Lucy 退出聊天室` to every member left",
     );
-    assert_eq!(
-        (room.len(), room.name_of(lucy)),
-        (2, None),
-        "after Lucy's EXIT the room should have Tom and Ann only"
+    expect_members(
+        &room,
+        "Lucy, Tom, Ann joined; then Room::exit(:5001, \"Lucy\") from Lucy's own address",
+        &[(5001, None), (5002, Some("Tom")), (5003, Some("Ann"))],
+        2,
+        "an EXIT from the member's own address removes them: after Lucy's EXIT the room \
+         has Tom and Ann only",
     );
     expect_sends(
         "Lucy left; then Room::exit(:5001, \"Lucy\") again",

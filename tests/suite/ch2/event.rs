@@ -10,7 +10,9 @@
 //! checked from below only ("not before the timeout"), never from above.
 
 use netkit_tests::harness::server::panic_text;
-use netkit_tests::harness::{Report, TIMEOUT, watchdog};
+use netkit_tests::harness::{
+    BlockedAt, Liveness, Report, TIMEOUT, Task, Tid, spawn_watched, watchdog,
+};
 use netkit_tests::kit::ch2::event::Event;
 use rstest::rstest;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -206,10 +208,15 @@ fn a_set_from_another_thread_releases_a_waiter(#[case] how: How) {
     wait_until_ready(&ready, 1);
     event.set();
     let got = collect(done, 1, &format!("a waiter ({how:?}) waits for set()"));
-    assert!(
-        got[0],
-        "set() from another thread should make wait_timeout({FOREVER:?}) return true; it returned false"
-    );
+    if !got[0] {
+        Report::sent(format!(
+            "a thread called {how:?}; then set() from the test's thread"
+        ))
+        .expected("true")
+        .got("false")
+        .cause("a waiter woken by set() finds the flag set: return true")
+        .fail();
+    }
 }
 
 #[test]
@@ -236,10 +243,115 @@ fn one_set_releases_every_waiter() {
         &format!("{WAITERS} threads wait, and one set() should release them all"),
     );
     let released = got.iter().filter(|&&g| g).count();
-    assert_eq!(
-        released, WAITERS,
-        "after one set(), {released} of {WAITERS} waiters returned true"
-    );
+    if released != WAITERS {
+        Report::sent(format!(
+            "{WAITERS} threads waited (wait or wait_timeout); then one set()"
+        ))
+        .expected(format!("all {WAITERS} to return true"))
+        .got(format!("{released} of {WAITERS} returned true"))
+        .cause("a waiter woken by set() finds the flag set: return true")
+        .fail();
+    }
+}
+
+#[rstest]
+#[case::wait(How::Wait)]
+#[case::wait_timeout(How::WaitTimeout(FOREVER))]
+fn one_set_wakes_every_sleeping_waiter_at_once(#[case] how: How) {
+    // Three waiters, seen by the kernel asleep on one same futex: the
+    // event's Condvar (no one can be asleep on its Mutex while nobody holds
+    // it). set() must have woken all three by the time it returns: a waiter
+    // still asleep there afterwards was never woken, and never will be.
+    const WAITERS: usize = 3;
+    let event = Arc::new(Event::new());
+    let waiters: Vec<(Task<bool>, Tid)> = (0..WAITERS)
+        .map(|_| {
+            let event = Arc::clone(&event);
+            spawn_watched("Event::wait", move || match how {
+                How::Wait => {
+                    event.wait();
+                    true
+                }
+                How::WaitTimeout(timeout) => event.wait_timeout(timeout),
+            })
+        })
+        .collect();
+    let did = format!("{WAITERS} threads called {how:?} on an event that is not set");
+    let asleep_at = all_asleep_on_one_futex(&waiters, &did);
+    event.set();
+    let did = format!("{did}; all {WAITERS} were asleep on its Condvar; then one set() returned");
+    for (index, (task, tid)) in waiters.into_iter().enumerate() {
+        if let Some(address) = asleep_at {
+            // Until it has returned, it may wait for the Mutex (a futex of
+            // its own), never sleep on where it slept before set().
+            while task.check().is_ok() {
+                if tid.blocked_at() == BlockedAt::Futex(address) {
+                    Report::sent(&did)
+                        .expected(format!("every waiter woken, and {how:?} to return true"))
+                        .got(format!(
+                            "waiter {} of {WAITERS} still asleep on the Condvar, where it slept \
+                             before set(): nobody woke it",
+                            index + 1
+                        ))
+                        .cause(
+                            "set() must wake every waiter: notify_all, not notify_one (every \
+                             waiter waits for this same flag)",
+                        )
+                        .fail();
+                }
+                thread::park_timeout(Duration::from_millis(1));
+            }
+        }
+        let got = watchdog(LIMIT, &did, move || task.join());
+        if !got {
+            Report::sent(&did)
+                .expected(format!("{how:?} to return true in every waiter"))
+                .got(format!("waiter {} of {WAITERS} returned false", index + 1))
+                .cause("a waiter woken by set() finds the flag set and returns true")
+                .fail();
+        }
+    }
+}
+
+/// Waits (within [`TIMEOUT`]) until every waiter is asleep on one same
+/// futex, and returns its address (`None` where the kernel does not say:
+/// then all are asleep somewhere). Fails the test when a waiter returns (or
+/// panics) instead.
+#[track_caller]
+fn all_asleep_on_one_futex(waiters: &[(Task<bool>, Tid)], did: &str) -> Option<u64> {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let places: Vec<BlockedAt> = waiters.iter().map(|(_, tid)| tid.blocked_at()).collect();
+        match places[..] {
+            [BlockedAt::Futex(first), ..]
+                if places.iter().all(|p| *p == BlockedAt::Futex(first)) =>
+            {
+                return Some(first);
+            }
+            _ if places.iter().all(|p| *p == BlockedAt::Somewhere) => return None,
+            _ => {}
+        }
+        for (task, _) in waiters {
+            if let Err(why) = task.check() {
+                Report::sent(did)
+                    .expected("every waiter to sleep until the event is set")
+                    .got(why.clone())
+                    .cause("wait sleeps on the Condvar while the flag is false; it returns only once it is set")
+                    .headline(why)
+                    .fail();
+            }
+        }
+        if Instant::now() >= deadline {
+            Report::sent(did)
+                .expected("every waiter to fall asleep on the event's Condvar")
+                .got(format!("after {TIMEOUT:?}, where they are: {places:?}"))
+                .cause(
+                    "wait sleeps on the Condvar (Condvar::wait), rather than spinning or polling",
+                )
+                .fail();
+        }
+        thread::park_timeout(Duration::from_millis(1));
+    }
 }
 
 #[test]
@@ -354,15 +466,23 @@ fn survives_set_and_clear_from_many_threads() {
             event
         },
     );
-    assert!(
-        event.is_set(),
-        "the last call was set(), but is_set() says false"
-    );
+    let did = "8 threads set and cleared while 8 waited; then one last set()";
+    if !event.is_set() {
+        Report::sent(did)
+            .expected("is_set() = true")
+            .got("false")
+            .cause("set makes the flag true under the lock, and nothing else clears it")
+            .fail();
+    }
     event.clear();
-    assert!(
-        !event.is_set() && !event.wait_timeout(Duration::ZERO),
-        "after clear(), is_set() and wait_timeout(0) should both say false"
-    );
+    let (is_set, waited) = (event.is_set(), event.wait_timeout(Duration::ZERO));
+    if is_set || waited {
+        Report::sent(format!("{did}; then clear()"))
+            .expected("is_set() = false, wait_timeout(0) = false")
+            .got(format!("is_set() = {is_set}, wait_timeout(0) = {waited}"))
+            .cause("clear makes the flag false; wait_timeout returns the flag when the time is up")
+            .fail();
+    }
 }
 
 #[test]
@@ -374,8 +494,11 @@ fn is_shared_between_threads_through_an_arc() {
     watchdog(LIMIT, "setting an event from another thread", move || {
         setter.set()
     });
-    assert!(
-        event.is_set(),
-        "a set() on another thread, through a clone of the Arc, should be seen here"
-    );
+    if !event.is_set() {
+        Report::sent("set() on another thread, through a clone of the Arc; then is_set() here")
+            .expected("true")
+            .got("false")
+            .cause("every clone of the Arc shares the one Event: the flag lives behind its Mutex")
+            .fail();
+    }
 }

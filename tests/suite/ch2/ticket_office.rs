@@ -15,8 +15,9 @@ use std::time::Duration;
 /// How many times each case runs.
 const RUNS: usize = 50;
 
-/// A bound on one call to `sell`: it takes milliseconds when it works.
-const LIMIT: Duration = Duration::from_secs(5);
+/// A bound on one call to `sell`: it takes milliseconds when it works, and
+/// a window left waiting at the barrier is a deadlock, told at once after.
+const LIMIT: Duration = Duration::from_secs(3);
 
 /// Calls `sell` under the watchdog.
 #[track_caller]
@@ -175,14 +176,25 @@ fn sale_displays_as_the_seed_prints_it() {
     // Given code, checked together with a call to `sell` so that it cannot
     // pass against the stub.
     let sales = sell(1, 1);
-    assert_eq!(
-        sales,
-        [Sale {
-            ticket: 1,
-            window: 1
-        }]
-    );
-    assert_eq!(sales[0].to_string(), "W1 --- T1");
+    let expected = [Sale {
+        ticket: 1,
+        window: 1,
+    }];
+    if sales != expected {
+        Report::sent("sell(1, 1)")
+            .expected(format!("{expected:?}"))
+            .got(show_log(&sales))
+            .cause("one window, W1, sells the one ticket, T1")
+            .fail();
+    }
+    let shown = sales[0].to_string();
+    if shown != "W1 --- T1" {
+        Report::sent("Sale { ticket: 1, window: 1 }.to_string()")
+            .expected("\"W1 --- T1\", the seed's format")
+            .got(format!("{shown:?}"))
+            .cause("Display for Sale is given: keep it as it is")
+            .fail();
+    }
 }
 
 // --- the runner's program ---------------------------------------------------
@@ -200,31 +212,29 @@ fn program_prints_each_sale_and_the_shares() {
             .fail();
     }
     let lines = &finished.stdout;
-    assert_eq!(
-        lines.len(),
-        21,
-        "`{command}` should print 20 sales and a summary line; it printed {lines:?}"
-    );
-    for (index, line) in lines[..20].iter().enumerate() {
-        let ticket = format!(" --- T{}", index + 1);
-        assert!(
-            line.starts_with('W') && line.ends_with(&ticket),
-            "line {} of `{command}` should be `W<n> --- T{}`, the seed's format; got {line:?}",
-            index + 1,
-            index + 1
-        );
+    let summary = "sold 20 of 20 tickets: W1 5, W2 5, W3 5, W4 5";
+    let sales_right = lines.len() == 21
+        && lines[..20].iter().enumerate().all(|(index, line)| {
+            line.starts_with('W') && line.ends_with(&format!(" --- T{}", index + 1))
+        });
+    if !sales_right || lines[20] != summary {
+        Report::sent(format!("`{command}`"))
+            .expected(format!(
+                "20 lines `W<n> --- T1` to `W<n> --- T20` (the seed's format, in selling \
+                 order), then `{summary}`"
+            ))
+            .got(format!("{lines:?}"))
+            .cause("the program prints sell's log in order, then the shares")
+            .fail();
     }
-    assert_eq!(
-        lines[20], "sold 20 of 20 tickets: W1 5, W2 5, W3 5, W4 5",
-        "the last line of `{command}` sums up the shares"
-    );
 
     // And a clear error, not a panic, without windows.
     let finished = Program::start(&["ticket-office", "--windows", "0"]).finish();
-    assert!(
-        !finished.status.success() && finished.stderr.contains("at least 1"),
-        "`ticket-office --windows 0` should fail with a clear message; got {} and stderr {}",
-        finished.status,
-        finished.stderr
-    );
+    if finished.status.success() || !finished.stderr.contains("at least 1") {
+        Report::sent("`ticket-office --windows 0`")
+            .expected("a failure, with a message that asks for at least 1 window")
+            .got(format!("{}; stderr: {}", finished.status, finished.stderr))
+            .cause("the program refuses 0 windows itself, before sell would panic")
+            .fail();
+    }
 }

@@ -1,0 +1,212 @@
+//! "Has that thread stopped at the lock?", asked of the kernel.
+//!
+//! A test that forces an interleaving holds something (a bank account's
+//! lock, a turn) and starts a call to the code under test that must stop
+//! there. Before it goes on, it must know that the call *has* stopped there,
+//! not merely that it was started: otherwise the test would only hope for the
+//! interleaving. Linux tells: a thread blocked on a `Mutex`, a `Condvar`, a
+//! channel or a `join` is asleep in the `futex` system call
+//! (`/proc/self/task/TID/stat` and `…/syscall`). A thread that is only slow,
+//! or preempted, is not asleep there.
+
+use super::liveness::{Liveness, WaitError};
+use super::{TIMEOUT, Task};
+use std::fmt::Debug;
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::{Duration, Instant};
+
+/// A thread of this process, as the kernel numbers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tid(libc::pid_t);
+
+impl Tid {
+    /// The calling thread.
+    pub fn current() -> Tid {
+        Tid(nix::unistd::gettid().as_raw())
+    }
+
+    /// Whether the thread is asleep waiting on a futex (a lock, a condition
+    /// variable, a channel, a join) at this moment. `false` for a thread
+    /// that runs, is runnable, sleeps in any other call, or has exited.
+    ///
+    /// It allocates nothing, so a thread the test races may call it without
+    /// making anyone wait for the allocator's lock.
+    pub fn is_blocked(self) -> bool {
+        self.blocked_at() != BlockedAt::No
+    }
+
+    /// Where the thread is asleep: [`BlockedAt::Futex`] the address of the futex
+    /// it waits on (one per `Mutex`, one per `Condvar`), when the kernel
+    /// lets us read it. Allocates nothing, like [`Tid::is_blocked`].
+    pub fn blocked_at(self) -> BlockedAt {
+        let mut buf = [0u8; 1024];
+        let Some(stat) = read_task_file(self, "stat", &mut buf) else {
+            return BlockedAt::No; // exited
+        };
+        // `pid (name) S …`: the name may hold spaces and parentheses, so
+        // the state is the first field after the last `)`.
+        let asleep = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            == Some("S");
+        if !asleep {
+            return BlockedAt::No;
+        }
+        // Which call it sleeps in, where the kernel lets us read it: `NR
+        // arg0 arg1 …`, with the futex's address in arg0 and the operation
+        // in arg1.
+        let mut buf = [0u8; 512];
+        let Some(call) = read_task_file(self, "syscall", &mut buf) else {
+            // The state alone says it sleeps, and the callers make sure
+            // that nothing but a lock can make it sleep.
+            return BlockedAt::Somewhere;
+        };
+        let mut fields = call.split_whitespace();
+        let number = fields.next().and_then(|n| n.parse::<libc::c_long>().ok());
+        let hex = |field: Option<&str>| {
+            field.and_then(|f| u64::from_str_radix(f.trim_start_matches("0x"), 16).ok())
+        };
+        let (address, operation) = (hex(fields.next()), hex(fields.next()));
+        let mask = libc::FUTEX_CMD_MASK as u64;
+        let waits = matches!(
+            operation.map(|op| op & mask),
+            Some(op) if op == libc::FUTEX_WAIT as u64 || op == libc::FUTEX_WAIT_BITSET as u64
+        );
+        match address {
+            Some(address) if number == Some(libc::SYS_futex) && waits => BlockedAt::Futex(address),
+            _ => BlockedAt::No,
+        }
+    }
+}
+
+/// Where a thread is blocked, if it is (see [`Tid::blocked_at`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockedAt {
+    /// Running, runnable, asleep in another call, or gone.
+    No,
+    /// Asleep on the futex at this address.
+    Futex(u64),
+    /// Asleep, on what the kernel does not say here.
+    Somewhere,
+}
+
+/// How many threads this process has now (`Threads:` of
+/// `/proc/self/status`). Allocates nothing, like [`Tid::is_blocked`].
+pub fn threads_in_process() -> usize {
+    let mut buf = [0u8; 8192];
+    read_into("/proc/self/status", &mut buf)
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("Threads:"))
+                .and_then(|n| n.trim().parse().ok())
+        })
+        .expect("/proc/self/status has a line `Threads: N`")
+}
+
+/// `/proc/self/task/TID/NAME`, read into `buf`.
+fn read_task_file<'b>(tid: Tid, name: &str, buf: &'b mut [u8]) -> Option<&'b str> {
+    let mut path = [0u8; 64];
+    let len = {
+        let mut cursor = std::io::Cursor::new(&mut path[..]);
+        write!(cursor, "/proc/self/task/{}/{name}", tid.0).ok()?;
+        cursor.position() as usize
+    };
+    read_into(std::str::from_utf8(&path[..len]).ok()?, buf)
+}
+
+/// The file at `path`, read into `buf` (a short path is made a C string on
+/// the stack), as text; `None` if it cannot be read.
+fn read_into<'b>(path: &str, buf: &'b mut [u8]) -> Option<&'b str> {
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut len = 0;
+    while len < buf.len() {
+        match file.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    std::str::from_utf8(&buf[..len]).ok()
+}
+
+/// How often [`wait_until_blocked`] looks: a blocked call is seen at once.
+const LOOK: Duration = Duration::from_millis(1);
+
+/// Starts `work` on a [`Task`] and returns it with the kernel's number of its
+/// thread, for [`wait_until_blocked`]. The thread does nothing between
+/// telling its number (a store to an atomic, which cannot block) and calling
+/// `work`, so that once it is seen asleep, it is asleep inside `work`.
+pub fn spawn_watched<T: Send + 'static>(
+    name: &str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> (Task<T>, Tid) {
+    let told = Arc::new(AtomicI32::new(0));
+    let tell = Arc::clone(&told);
+    let task = Task::spawn(name, move || {
+        tell.store(Tid::current().0, Ordering::Release);
+        work()
+    });
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        match told.load(Ordering::Acquire) {
+            0 if Instant::now() < deadline => std::thread::park_timeout(LOOK),
+            0 => panic!("{name}: its thread did not even start within {TIMEOUT:?}"),
+            tid => return (task, Tid(tid)),
+        }
+    }
+}
+
+/// Waits until the thread `tid`, which runs `task`, is blocked (see
+/// [`Tid::is_blocked`]). Ends early with [`WaitError::Died`] when `task`
+/// finishes or panics instead, and with [`WaitError::TimedOut`] after
+/// [`TIMEOUT`].
+pub fn wait_until_blocked<T: Debug>(task: &Task<T>, tid: Tid) -> Result<(), WaitError> {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        if tid.is_blocked() {
+            return Ok(());
+        }
+        task.check().map_err(WaitError::Died)?;
+        if Instant::now() >= deadline {
+            return Err(WaitError::TimedOut);
+        }
+        std::thread::park_timeout(LOOK);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[test]
+    fn sees_a_thread_blocked_on_a_held_lock() {
+        let lock = Arc::new(Mutex::new(0));
+        let held = lock.lock().unwrap();
+        let waiting = Arc::clone(&lock);
+        let (task, tid) = spawn_watched("locking", move || *waiting.lock().unwrap());
+        let seen = wait_until_blocked(&task, tid);
+        assert!(seen.is_ok(), "the thread should be seen blocked: {seen:?}");
+        drop(held);
+        assert_eq!(task.join(), 0, "released, the thread returns the value");
+    }
+
+    #[test]
+    fn a_running_thread_is_not_blocked() {
+        assert!(!Tid::current().is_blocked(), "this thread is running");
+    }
+
+    #[test]
+    fn a_call_that_returns_ends_the_wait() {
+        let (task, tid) = spawn_watched("returning", || 7);
+        let why = wait_until_blocked(&task, tid).unwrap_err();
+        assert!(
+            why.to_string().contains("already returned 7"),
+            "the wait should say the call returned: {why}"
+        );
+    }
+}

@@ -6,7 +6,7 @@
 //! never deadlock, however many threads transfer in whichever direction.
 //!
 //! - [`Bank`]: the accounts (given: [`Bank::new`], [`Bank::len`],
-//!   [`Bank::balance`]).
+//!   [`Bank::balance`], [`Bank::freeze`]).
 //! - [`Bank::transfer`]: move money from one account to another, all or
 //!   nothing, locking in one global order.
 //! - [`Bank::total`]: the sum of all balances, as one consistent snapshot.
@@ -20,6 +20,18 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 #[derive(Debug)]
 pub struct Bank {
     accounts: Vec<Mutex<i64>>,
+}
+
+/// An account frozen by [`Bank::freeze`]: its lock is held until this is
+/// dropped. Its balance can be read, not changed.
+#[derive(Debug)]
+pub struct Frozen<'a>(MutexGuard<'a, i64>);
+
+impl Frozen<'_> {
+    /// The frozen account's balance.
+    pub fn balance(&self) -> i64 {
+        *self.0
+    }
 }
 // ANCHOR_END: bank
 
@@ -79,6 +91,16 @@ impl Bank {
     /// locks that one account for a moment.
     pub fn balance(&self, account: usize) -> Option<i64> {
         self.accounts.get(account).map(|a| *lock(a))
+    }
+
+    /// Freezes `account` for an audit: locks it until the returned guard is
+    /// dropped, or returns `None` if there is no such account. Meanwhile a
+    /// transfer that touches it, and [`Bank::total`], wait; the others go on.
+    ///
+    /// Lock in the same order as everyone else: a thread that holds a
+    /// frozen account must not freeze, or transfer from, a lower one.
+    pub fn freeze(&self, account: usize) -> Option<Frozen<'_>> {
+        self.accounts.get(account).map(|a| Frozen(lock(a)))
     }
     // ANCHOR_END: new
 

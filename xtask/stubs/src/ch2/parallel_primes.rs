@@ -5,18 +5,21 @@
 //! In CPython the threads are no faster than one thread; in Rust they are,
 //! because nothing stops two threads of one process from computing at once.
 //!
-//! - [`prime_sum_threads`]: the prime sum over scoped threads (线程).
+//! - [`sum_over_threads`]: any work, cut by [`split_range`], over scoped
+//!   threads (线程) that all run at once.
+//! - [`prime_sum_threads`]: the prime sum over those threads (given).
 //! - [`compare`]: the sum computed three ways (sequential, threads,
 //!   processes), each timed, for the `parallel-primes` program's table.
 //!
 //! It builds on the exercise `prime-sum`: [`prime_sum`], [`split_range`] and
 //! [`prime_sum_processes`] are yours from there.
 
-use crate::ch2::prime_sum::PrimeSumError;
+use crate::ch2::prime_sum::{PrimeSumError, prime_sum};
 use std::fmt;
+use std::ops::Range;
 use std::time::Duration;
-// You will need more: `prime_sum`, `split_range` and `prime_sum_processes`
-// from `crate::ch2::prime_sum` (your exercise `prime-sum`), and
+// You will need more: `split_range` and `prime_sum_processes` from
+// `crate::ch2::prime_sum` (your exercise `prime-sum`), and
 // `std::time::Instant`.
 
 // ANCHOR: error
@@ -40,20 +43,35 @@ pub enum ParallelError {
 }
 // ANCHOR_END: error
 
-// ANCHOR: prime_sum_threads
-/// The sum of the primes below `limit`, computed by `workers` threads, one
-/// per range of [`split_range`]`(limit, workers)`, all running at once.
-/// Every thread is joined before this returns.
+// ANCHOR: sum_over_threads
+/// Calls `work` once per range of [`split_range`]`(limit, workers)`, each call
+/// on a thread of its own, all of them running at once, and adds up what
+/// they return. Every thread is joined before this returns.
 ///
-/// Fails with [`ParallelError::NoWorkers`] for `workers == 0`, and with
-/// [`ParallelError::ThreadPanicked`] (the first such thread) when a worker
-/// panicked.
-pub fn prime_sum_threads(limit: u64, workers: usize) -> Result<u64, ParallelError> {
+/// Fails with [`ParallelError::NoWorkers`] for `workers == 0`, before any
+/// call, and with [`ParallelError::ThreadPanicked`] (the first such thread,
+/// by range) when a call of `work` panicked.
+pub fn sum_over_threads(
+    limit: u64,
+    workers: usize,
+    work: impl Fn(Range<u64>) -> u64 + Sync,
+) -> Result<u64, ParallelError> {
     // TODO: refuse 0 workers; cut the range with split_range; inside
-    // std::thread::scope, spawn one thread per range (all of them first),
-    // then join every handle, adding up the sums; a join that returns Err
-    // means that thread panicked.
-    todo!("sum the primes below {limit} with {workers} threads (book: ch2/parallel-primes.md)")
+    // std::thread::scope, spawn one thread per range that calls `work` (all
+    // of them first: `let work = &work;` lets each `move` closure take the
+    // reference), then join every handle, adding up the sums; a join that
+    // returns Err means that thread panicked.
+    let _ = work;
+    todo!("run the work over {limit} numbers on {workers} threads (book: ch2/parallel-primes.md)")
+}
+// ANCHOR_END: sum_over_threads
+
+// ANCHOR: prime_sum_threads
+/// The sum of the primes below `limit`, computed by `workers` threads at
+/// once: [`sum_over_threads`] with [`prime_sum`] as the work. Its errors are
+/// those of [`sum_over_threads`].
+pub fn prime_sum_threads(limit: u64, workers: usize) -> Result<u64, ParallelError> {
+    sum_over_threads(limit, workers, prime_sum)
 }
 // ANCHOR_END: prime_sum_threads
 

@@ -119,7 +119,11 @@ impl<W: Write> Shown<'_, W> {
         let quiet = ["Finished ", "Executable ", "Running ", "Compiling "]
             .iter()
             .any(|s| status.starts_with(s));
-        if quiet && !dependency {
+        // xtask explains a compile error itself, pointed at the student's file.
+        let redundant = ["error: could not compile ", "warning: build failed"]
+            .iter()
+            .any(|s| status.starts_with(s));
+        if (quiet && !dependency) || redundant {
             return;
         }
         self.erase_bar();
@@ -196,15 +200,17 @@ mod tests {
     }
 
     /// cargo's stderr in a first build: a dependency, the bar, a crate of
-    /// the kit, the closing line, and a last line without `\n`.
-    const CARGO: &[u8] = b"   Compiling a v1.0.0\n    Building [=> ] 1/2: a\r   Compiling b v0.1.0 (/k/b)\n    Finished `dev` profile\nwarning: x";
+    /// the kit, the closing line, cargo's word on a compile error (which xtask
+    /// says better), and a last line without `\n`.
+    const CARGO: &[u8] = b"   Compiling a v1.0.0\n    Building [=> ] 1/2: a\r   Compiling b v0.1.0 (/k/b)\n    Finished `dev` profile\nerror: could not compile `exercises` (lib) due to 1 previous error\nwarning: x";
 
     #[test]
     fn keeps_every_line_but_no_progress_bar() {
         let kept = relay(CARGO, Vec::new(), "the suite", false);
         assert_eq!(
             String::from_utf8_lossy(&kept),
-            "   Compiling a v1.0.0\n   Compiling b v0.1.0 (/k/b)\n    Finished `dev` profile\nwarning: x\n",
+            "   Compiling a v1.0.0\n   Compiling b v0.1.0 (/k/b)\n    Finished `dev` profile\n\
+             error: could not compile `exercises` (lib) due to 1 previous error\nwarning: x\n",
             "the kept stderr is cargo's lines, a last line without `\\n` included, and no bar"
         );
     }

@@ -63,6 +63,11 @@ pub fn repeat(
     for run in results.into_inner().unwrap_or_else(|p| p.into_inner()) {
         let run = run?;
         for status in check::judge(&exercises, &run) {
+            // An exercise with no tests has no state to repeat; the agreement
+            // check (3) reports it, once.
+            if matches!(status.state, State::NoTests) {
+                continue;
+            }
             let why = match &status.state {
                 State::Failed { test, message } => {
                     format!("{test}: {}", message.lines().next().unwrap_or_default())

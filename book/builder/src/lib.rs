@@ -26,9 +26,11 @@
 //! 4. Render HTML into `out`, failing on any WARN or ERROR mdBook logs.
 //! 5. Scan the output for loads from outside.
 
+mod chapter_refs;
 mod checks;
 mod directives;
 mod edition;
+mod glossary;
 mod hints;
 mod includes;
 mod logs;
@@ -73,7 +75,7 @@ pub fn build(root: &Path, manifest: &Manifest, edition: Edition, out: &Path) -> 
     let mut book = load(root, edition, &out)?;
     let hints = hints_table(manifest);
 
-    let problems = check_book(root, &book, &hints, edition);
+    let problems = check_book(root, &book, &hints, &chapter_targets(manifest), edition);
     if !problems.is_empty() {
         bail!(
             "the {} edition of the book has {} problem(s):\n{}",
@@ -141,7 +143,7 @@ pub fn check_sources(root: &Path, manifest: &Manifest) -> Result<Vec<String>> {
     let mut lines: Vec<String> = Vec::new();
     for edition in [Edition::Student, Edition::Teacher] {
         let book = load(root, edition, &root.join("target/book/unused"))?;
-        for problem in check_book(root, &book, &hints, edition) {
+        for problem in check_book(root, &book, &hints, &chapter_targets(manifest), edition) {
             let line = problem.to_string();
             if !lines.contains(&line) {
                 lines.push(line);
@@ -211,11 +213,14 @@ fn check_book(
     root: &Path,
     book: &MDBook,
     hints: &BTreeMap<String, Vec<String>>,
+    targets: &chapter_refs::Targets,
     edition: Edition,
 ) -> Vec<Problem> {
     let src_dir = book.source_dir();
     let label = src_label(root, book);
     let mut problems = Vec::new();
+    let mut bodies = Vec::new();
+    let mut glossary_page = None;
     for item in book.iter() {
         let BookItem::Chapter(chapter) = item else {
             continue;
@@ -243,8 +248,45 @@ fn check_book(
             hints,
         };
         problems.extend(checks::check_page(&context, &text));
+        if source == Path::new(glossary::PAGE) {
+            glossary_page = Some((page.clone(), text.clone()));
+        } else {
+            bodies.push((page.clone(), text.clone()));
+        }
+        for (line, message) in chapter_refs::check(source, &text, targets) {
+            problems.push(Problem {
+                page: page.clone(),
+                line,
+                message,
+            });
+        }
+    }
+    if let Some((label, text)) = glossary_page {
+        for (page, line, message) in glossary::check(&label, &text, &bodies) {
+            problems.push(Problem {
+                page,
+                line,
+                message,
+            });
+        }
     }
     problems
+}
+
+/// Where a reference to each chapter of kit.toml must link.
+fn chapter_targets(manifest: &Manifest) -> chapter_refs::Targets {
+    manifest
+        .chapters
+        .iter()
+        .map(|chapter| {
+            let target = if chapter.page.is_empty() {
+                chapter_refs::COMING_TARGET.to_string()
+            } else {
+                chapter.page.clone()
+            };
+            (chapter.number, target)
+        })
+        .collect()
 }
 
 /// Empties the output folder, refusing a folder that holds the kit itself.

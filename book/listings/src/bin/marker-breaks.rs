@@ -3,7 +3,7 @@
 //! A sender and a receiver talk over 127.0.0.1 in one process. The receiver
 //! ends "the file" at a `##` marker, the way the seed's upload does; three
 //! runs show it missing the marker or cutting the file short. Run it with
-//! `cargo run -q -p listings --bin marker-breaks`.
+//! `cargo xtask run marker-breaks`.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};

@@ -1,6 +1,6 @@
 //! A socket pair (套接字对): a two-way channel between a parent and the child
 //! it forks. The parent asks, the child answers, over the same pair. Run it
-//! with `cargo run -q -p listings --bin pair-demo`.
+//! with `cargo xtask run pair-demo`.
 
 use nix::sys::wait::waitpid;
 use nix::unistd::{ForkResult, fork};

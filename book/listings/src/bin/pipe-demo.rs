@@ -1,6 +1,6 @@
 //! A parent and a forked child: first proof that they do not share memory,
 //! then a pipe (管道) that carries lines from the child to the parent. Run it
-//! with `cargo run -q -p listings --bin pipe-demo`.
+//! with `cargo xtask run pipe-demo`.
 //!
 //! `fork` is only sound here because this program has one thread when it
 //! calls it (see the SAFETY comments); each child ends with `_exit`, so that

@@ -10,7 +10,7 @@
 //! Usage: `tcp-echo-server [ADDR]`, ADDR defaulting to `127.0.0.1:8888`.
 
 // ANCHOR: all
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
 
@@ -64,6 +64,9 @@ fn run() -> io::Result<()> {
 }
 
 // ANCHOR: serve
+/// The longest line, newline included, this server accepts.
+const MAX_LINE: u64 = 4096;
+
 /// Answers each line the client sends, until the client closes its end.
 fn serve(stream: &TcpStream) -> io::Result<()> {
     // `&TcpStream` reads and writes: a buffered reader for the lines, the
@@ -73,9 +76,16 @@ fn serve(stream: &TcpStream) -> io::Result<()> {
     let mut line = Vec::new();
     loop {
         line.clear();
-        // Reads up to and including the next `\n`. It returns 0 only at the
+        // Reads up to and including the next `\n`, but never more than
+        // MAX_LINE bytes: without `take`, a client that never sends `\n`
+        // would make the server buffer without end. It returns 0 only at the
         // end of the stream: the client closed its end (or shut down writing).
-        if reader.read_until(b'\n', &mut line)? == 0 {
+        if (&mut reader).take(MAX_LINE).read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        if !line.ends_with(b"\n") && line.len() as u64 == MAX_LINE {
+            // A line longer than we accept: say so, and hang up.
+            writer.write_all(b"line too long\n")?;
             return Ok(());
         }
         // The bytes may be anything; show them as text where they are text.

@@ -1,4 +1,4 @@
-//! Message framing (粘包): length-prefixed messages over a TCP byte stream.
+//! Message framing (消息分帧), the fix for the sticky-packet problem (粘包): length-prefixed messages over a TCP byte stream.
 //!
 //! TCP delivers a stream of bytes, not a sequence of messages: one `write` of
 //! ten bytes may arrive as three reads, and three writes may arrive as one.

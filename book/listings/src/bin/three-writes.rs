@@ -1,7 +1,7 @@
 //! Three writes, how many reads? The seed's "sticky packets" (粘包), seen on
 //! loopback: a sender writes three records with three `write` calls, and a
 //! receiver counts the reads it takes to get them. Run it with
-//! `cargo run -q -p listings --bin three_writes`.
+//! `cargo xtask run three-writes`.
 //!
 //! The pauses in here are the point of the demonstration (the seed's
 //! sleep-based "fix", and a receiver that is late), not a way to synchronise.

@@ -751,7 +751,7 @@ mod tests {
         let chapter_page = read("book/src/ch2/index.md");
         assert!(
             chapter_page.contains(
-                "  threads and with processes, timed side by side.\n\
+                "  you type while it shows what the others say.\n\
                  - [Exercise: made by new forks](made-by-new-forks.md): TODO(author)"
             ),
             "the chapter's list of exercises, not the text that mentions the last one:\n{chapter_page}"

@@ -512,15 +512,15 @@ fn chapters_to_come(root: &Path, manifest: &Manifest, summary: &str, tally: &mut
         .map(|c| c.number.to_string())
         .collect();
     let list = manifest::and_list(&here);
-    let (readme_says, preface_says) = match here.len() {
-        1 => (
-            format!("Chapter {list} is here now"),
-            format!("holds chapter {list}"),
-        ),
-        _ => (
-            format!("Chapters {list} are here now"),
-            format!("holds chapters {list}"),
-        ),
+    // The book links each chapter it names (its build refuses a typed one).
+    let links: Vec<String> = manifest
+        .chapters_here()
+        .map(|c| format!("[chapter {}]({})", c.number, c.page))
+        .collect();
+    let preface_says = format!("holds {}", manifest::and_list(&links));
+    let readme_says = match here.len() {
+        1 => format!("Chapter {list} is here now"),
+        _ => format!("Chapters {list} are here now"),
     };
     // Each chapter that is here has its table (`lists` checks its rows).
     let glance = |number: u32| readme.contains(&lists::readme_heading(number));
@@ -748,7 +748,7 @@ mod tests {
         std::fs::write(root.join("README.md"), readme).expect("README.md");
         std::fs::write(
             root.join("book/src/preface.md"),
-            "This edition holds chapters 1 and 2; the others follow.\n",
+            "This edition holds [chapter 1](ch1/index.md) and [chapter 2](ch2/index.md); the others follow.\n",
         )
         .expect("preface.md");
         let manifest = Manifest {

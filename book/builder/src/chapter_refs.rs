@@ -6,7 +6,7 @@
 //! table of the chapters.
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 /// Where a link to a chapter still to come points: the preface's plan.
 pub const COMING_TARGET: &str = "preface.md#where-the-book-comes-from";
@@ -144,16 +144,7 @@ fn resolve(folder: &Path, target: &str) -> String {
         Some((path, fragment)) => (path, Some(fragment)),
         None => (target, None),
     };
-    let mut out = PathBuf::new();
-    for component in folder.join(path).components() {
-        match component {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::Normal(part) => out.push(part),
-            _ => {}
-        }
-    }
+    let out = super::checks::normalise(&folder.join(path));
     let path = out.to_string_lossy().replace('\\', "/");
     match fragment {
         Some(fragment) if format!("{path}#{fragment}") == COMING_TARGET => COMING_TARGET.into(),

@@ -283,7 +283,7 @@ pub fn shown(root: &Path, path: &Path) -> String {
 }
 
 /// Resolves `.` and `..` by the text of the path alone (the file may not exist).
-fn normalise(path: &Path) -> PathBuf {
+pub(crate) fn normalise(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {

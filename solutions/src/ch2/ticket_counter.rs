@@ -1,14 +1,104 @@
-//! # Exercise `ticket-counter`: selling from one counter, the reference solution
+//! # Exercise `ticket-counter`: selling from one counter (book: ch2/ticket-counter.md)
 //!
-//! TODO(author): replace the placeholder body below with the working code.
-//! Until then every test of `ticket-counter` fails against the reference, which is
-//! how `cargo xtask test` tells you it is not done.
+//! A few windows, one thread each, sell tickets from one stock kept in a
+//! `Mutex`. Each sale is a critical section (临界区): lock, check that a
+//! ticket is left, take it, unlock. This is the first half of the next
+//! exercise, `ticket-office`, without its log and its rounds.
+//!
+//! - [`Stock`]: what a window can do with the stock (given).
+//! - [`Roll`]: a roll of tickets numbered from 1 (given).
+//! - [`sell_all`]: run the windows until the stock is empty; each window's sales.
 
-/// TODO(author): the contract the tests check: what `ticket_counter` takes, what it
-/// returns, and each error it can give. (The placeholder signature below
-/// takes a text and returns one: make it the exercise's.)
-pub fn ticket_counter(input: &str) -> String {
-    panic!(
-        "ticket-counter: the reference is still the placeholder `cargo xtask new` wrote: write solutions/src/ch2/ticket_counter.rs (input {input:?})"
-    )
+use std::sync::Mutex;
+use std::thread;
+
+// ANCHOR: stock
+/// A stock of tickets, as the windows see it. It is not shared by itself:
+/// the windows reach it only through one `Mutex<impl Stock>`.
+pub trait Stock: Send {
+    /// How many tickets are left.
+    fn left(&self) -> usize;
+    /// Takes the next ticket and returns its number. Panics when no ticket
+    /// is left, as the seed's `ticket.pop(0)` raises on an empty list: check
+    /// [`Stock::left`] first, under the same lock.
+    fn take(&mut self) -> usize;
 }
+
+/// A roll of tickets `1..=tickets`, taken in order (given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Roll {
+    next: usize,
+    last: usize,
+}
+
+impl Roll {
+    /// A roll of tickets numbered `1` to `tickets`.
+    pub fn new(tickets: usize) -> Roll {
+        Roll {
+            next: 1,
+            last: tickets,
+        }
+    }
+}
+
+impl Stock for Roll {
+    fn left(&self) -> usize {
+        self.last + 1 - self.next
+    }
+
+    fn take(&mut self) -> usize {
+        assert!(
+            self.left() > 0,
+            "take() on an empty roll: check left() first"
+        );
+        self.next += 1;
+        self.next - 1
+    }
+}
+// ANCHOR_END: stock
+
+// ANCHOR: sell_all
+/// Sells every ticket of `stock` from `windows` windows, each a thread of
+/// its own (in `thread::scope`), and returns each window's sales: entry `w`
+/// holds the tickets window `w` sold (from 0), in the order it sold them.
+///
+/// - Each sale is one critical section: lock, check `left()`, `take()`,
+///   unlock. A window holds the lock from its check to its take (so no other
+///   window sells in between), and lets go of it after each sale (so the
+///   other windows can sell too).
+/// - A window stops when it finds the stock empty. Every ticket is sold
+///   exactly once, and none after the stock is gone.
+///
+/// Panics if `windows` is 0: nobody could sell anything.
+pub fn sell_all<S: Stock>(stock: &Mutex<S>, windows: usize) -> Vec<Vec<usize>> {
+    assert!(windows > 0, "selling needs at least one window");
+    thread::scope(|scope| {
+        // Start every window first: joining each right after starting it
+        // would make them sell one after the other.
+        let handles: Vec<_> = (0..windows)
+            .map(|_| scope.spawn(|| sell_until_empty(stock)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|window| window.join().expect("a window panicked"))
+            .collect()
+    })
+}
+
+/// One window: sells until the stock is empty; its sales, in order.
+fn sell_until_empty<S: Stock>(stock: &Mutex<S>) -> Vec<usize> {
+    let mut sold = Vec::new();
+    loop {
+        // Check and take under ONE guard: between a check made under one
+        // lock and a take made under another, a second window could take
+        // the last ticket.
+        let mut guard = stock.lock().expect("a window panicked holding the lock");
+        if guard.left() == 0 {
+            return sold;
+        }
+        sold.push(guard.take());
+        // The guard goes here, at the end of the loop's body: the lock is
+        // free before the next sale, for the other windows.
+    }
+}
+// ANCHOR_END: sell_all

@@ -37,6 +37,20 @@ impl Tid {
         self.blocked_at() != BlockedAt::No
     }
 
+    /// How many times the thread has gone to sleep so far
+    /// (`voluntary_ctxt_switches` of `/proc/self/task/TID/status`); `None`
+    /// when it has exited. A thread seen asleep twice with the same count
+    /// did not wake in between: nobody released what it waits for. (A
+    /// thread woken by an unlock counts one more sleep when it sleeps again,
+    /// even if another thread took the lock first.) Allocates nothing.
+    pub fn sleeps(self) -> Option<u64> {
+        let mut buf = [0u8; 4096];
+        read_task_file(self, "status", &mut buf)?
+            .lines()
+            .find_map(|line| line.strip_prefix("voluntary_ctxt_switches:"))
+            .and_then(|n| n.trim().parse().ok())
+    }
+
     /// Where the thread is asleep: [`BlockedAt::Futex`] the address of the futex
     /// it waits on (one per `Mutex`, one per `Condvar`), when the kernel
     /// lets us read it. Allocates nothing, like [`Tid::is_blocked`].

@@ -300,7 +300,7 @@ impl Stock for Watched {
             self.seen.get_mut().judge(
                 false,
                 "the window let go of the lock between its check (left() = 1) and its take: the \
-                 test's second window got the lock in between",
+                 test's second window, asleep on that lock, was woken in between",
             );
         }
         let ticket = self.take_quietly();

@@ -57,7 +57,7 @@ pub fn send_frame(mut stream: &UnixStream, message: &[u8]) -> io::Result<()> {
     if message.len() > MAX_MESSAGE {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("a message of {} bytes is over {MAX_MESSAGE}", message.len()),
+            "message over MAX_MESSAGE",
         ));
     }
     // Prefix and message in one buffer, written with one call: two writes
@@ -80,25 +80,20 @@ pub fn send_frame(mut stream: &UnixStream, message: &[u8]) -> io::Result<()> {
 /// error of the reads.
 pub fn recv_frame(mut stream: &UnixStream) -> io::Result<Option<Vec<u8>>> {
     let mut prefix = [0u8; PREFIX_LEN];
-    // The first read tells a clean end (0 bytes) from a frame that begins.
-    let got = loop {
-        match stream.read(&mut prefix) {
-            Ok(got) => break got,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
-    };
+    // One plain read first: 0 bytes is the clean end, before any frame.
+    let got = stream.read(&mut prefix)?;
     if got == 0 {
         return Ok(None);
     }
-    // The rest of the prefix, then the message: read_exact reads until the
-    // buffer is full, and fails with UnexpectedEof if the stream ends first.
+    // A frame has begun. read_exact reads until the buffer is full, and
+    // fails with UnexpectedEof if the stream ends first: the right answer.
     stream.read_exact(&mut prefix[got..])?;
     let len = u32::from_be_bytes(prefix) as usize;
+    // Before allocating: a broken stream must not make us reserve 4 GiB.
     if len > MAX_MESSAGE {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("a frame announces {len} bytes, over {MAX_MESSAGE}"),
+            "frame over MAX_MESSAGE",
         ));
     }
     let mut message = vec![0u8; len];
@@ -127,14 +122,13 @@ pub fn gather(children: &[Vec<Vec<u8>>]) -> Result<Vec<Vec<u8>>, GatherError> {
     let mut first_error: Option<GatherError> = None;
     let mut pids = Vec::new();
     for messages in children {
-        let send_all = || {
-            for message in messages {
-                if let Err(e) = send_frame(&writer, message) {
-                    eprintln!("frame-pipe: a child could not send a message: {e}");
-                    return 1;
-                }
+        // What the child runs: its messages, one frame each; 1 if one failed.
+        let send_all = || match messages.iter().try_for_each(|m| send_frame(&writer, m)) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("frame-pipe: a child could not send a message: {e}");
+                1
             }
-            0
         };
         match spawn(send_all) {
             Ok(pid) => pids.push(pid),
@@ -155,8 +149,8 @@ pub fn gather(children: &[Vec<Vec<u8>>]) -> Result<Vec<Vec<u8>>, GatherError> {
             Ok(Some(message)) => messages.push(message),
             Ok(None) => break,
             Err(e) => {
-                // Throw the rest away until the end: a child blocked on a
-                // full socket would otherwise never exit.
+                // Throw the rest away, to the end: a child blocked on a full
+                // socket would otherwise never exit.
                 let _ = io::copy(&mut &reader, &mut io::sink());
                 first_error.get_or_insert(e.into());
                 break;
@@ -166,19 +160,13 @@ pub fn gather(children: &[Vec<Vec<u8>>]) -> Result<Vec<Vec<u8>>, GatherError> {
     // Only now, with every child done writing, wait for them: waiting first
     // would leave a child that filled the socket's buffer waiting for us.
     for (index, pid) in pids.into_iter().enumerate() {
-        match wait_for(pid) {
-            Ok(exit) if exit.success() => {}
-            Ok(exit) => {
-                first_error.get_or_insert(GatherError::ChildFailed { index, exit });
-            }
-            Err(e) => {
-                first_error.get_or_insert(e.into());
-            }
-        }
+        let error = match wait_for(pid) {
+            Ok(exit) if exit.success() => continue,
+            Ok(exit) => GatherError::ChildFailed { index, exit },
+            Err(e) => e.into(),
+        };
+        first_error.get_or_insert(error);
     }
-    match first_error {
-        Some(e) => Err(e),
-        None => Ok(messages),
-    }
+    first_error.map_or(Ok(messages), Err)
 }
 // ANCHOR_END: gather

@@ -8,13 +8,13 @@
 //! - [`copy_dir`]: copy a folder with one process per file, reporting the order of completion.
 //! - [`event`]: `threading.Event` rebuilt on `Mutex` and `Condvar`.
 //! - [`fork_basics`]: start child processes with `fork`, pass them work, collect exit statuses.
-//! - [`frame_pipe`]: messages from a child process.
+//! - [`frame_pipe`]: framed messages from forked children to their parent, over one socket pair.
 //! - [`parallel_primes`]: the prime sum over threads and over processes: Rust without a GIL.
 //! - [`prime_sum`]: sum the primes below a limit, sequentially and over worker processes.
 //! - [`process_queue`]: a bounded message queue between processes, over a socket pair.
 //! - [`reaper`]: reap every child: no zombies (僵尸进程), no orphans (孤儿进程).
 //! - [`split_file`]: split a file in two halves, written by two processes at once.
-//! - [`ticket_counter`]: selling from one counter.
+//! - [`ticket_counter`]: windows selling from one stock in a `Mutex`, each ticket exactly once.
 //! - [`ticket_office`]: 500 tickets sold by 10 windows, each exactly once.
 
 pub mod alternate;

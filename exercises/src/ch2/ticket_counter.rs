@@ -75,6 +75,8 @@ pub fn sell_all<S: Stock>(stock: &Mutex<S>, windows: usize) -> Vec<Vec<usize>> {
     // left() is 0 stop, else take() and keep the number; one guard per sale.
     // Then join them in order: the Vec of their sales is the answer.
     let _ = stock;
-    todo!("sell the stock from {windows} windows (book: ch2/ticket-counter.md, \"Your task\")")
+    todo!(
+        "sell_all with windows = {windows}: sell until the stock is empty (book: ch2/ticket-counter.md, \"Your task\")"
+    )
 }
 // ANCHOR_END: sell_all

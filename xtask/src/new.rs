@@ -758,7 +758,7 @@ mod tests {
         );
         let probes = read("tests/src/probes/mod.rs");
         assert!(probes.contains(
-            "        \"fork_basics\" => fork_basics::run(probe, rest),\n        \"made_by_new_forks\" => made_by_new_forks::run(probe, rest),\n"
+            "        \"frame_pipe\" => frame_pipe::run(probe, rest),\n        \"made_by_new_forks\" => made_by_new_forks::run(probe, rest),\n"
         ), "{probes}");
         let manifest = Manifest::load(root).expect("loads");
         assert_eq!(

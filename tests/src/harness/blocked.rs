@@ -210,6 +210,38 @@ mod tests {
     }
 
     #[test]
+    fn an_unlock_shows_in_the_sleeps_of_a_waiter() {
+        let lock = Arc::new(Mutex::new(0));
+        let held = lock.lock().unwrap();
+        let waiting = Arc::clone(&lock);
+        let (task, tid) = spawn_watched("locking", move || *waiting.lock().unwrap());
+        wait_until_blocked(&task, tid).expect("the thread should block on the held lock");
+        // Fully asleep: two looks with the same count.
+        let mut before = tid.sleeps();
+        loop {
+            std::thread::sleep(Duration::from_millis(2));
+            let again = tid.sleeps();
+            if again == before {
+                break;
+            }
+            before = again;
+        }
+        assert!(before.is_some(), "a live thread has a count of sleeps");
+        assert_eq!(
+            tid.sleeps(),
+            before,
+            "nobody unlocked: the waiter should not have woken (left: now, right: before)"
+        );
+        drop(held);
+        assert_eq!(task.join(), 0, "released, the thread returns the value");
+        assert_ne!(
+            tid.sleeps(),
+            before,
+            "the unlock woke the waiter, and it ended: its count is gone or higher"
+        );
+    }
+
+    #[test]
     fn a_running_thread_is_not_blocked() {
         assert!(!Tid::current().is_blocked(), "this thread is running");
     }

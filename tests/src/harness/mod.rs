@@ -34,7 +34,9 @@
 //! - [`console`]: [`keyboard()`] and [`screen()`], the input and output of an
 //!   interactive run loop, typed into and read back by the test line by line.
 //! - [`blocked`]: [`spawn_watched`] and [`wait_until_blocked`]: a call that
-//!   must stop at a lock the test holds, and the kernel's word that it has.
+//!   must stop at a lock the test holds, and the kernel's word that it has;
+//!   [`Tid::sleeps`]: whether a thread asleep on a lock was woken since (an
+//!   unlock happened), the way ticket-counter's tests see a lock let go.
 //! - [`rng`]: [`XorShift`], a tiny deterministic random number generator, so
 //!   that tests drawing random cases, or filling files with random-looking
 //!   bytes ([`XorShift::bytes`]), are reproducible.

@@ -345,7 +345,7 @@ fn closes_a_connection_whose_chinese_line_is_too_long() {
     long.send(line.as_bytes());
     match long.try_read_line(&server.accepting()) {
         Ok(Some(reply)) if reply == TOO_LONG_REPLY => {}
-        got => Report::sent(format!("\"你\" x 342 (1026 bytes) and '\\n'"))
+        got => Report::sent("\"你\" x 342 (1026 bytes) and '\\n'")
             .expected(format!("{TOO_LONG_REPLY:?}, then the connection closed"))
             .got(match got {
                 Ok(Some(reply)) => format!("{reply:?}"),

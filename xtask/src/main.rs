@@ -101,6 +101,9 @@ enum Command {
         /// On an error, show its causes and a backtrace (panics get one too).
         #[arg(long)]
         backtrace: bool,
+        /// Build it optimised (`cargo run --release`): for timing a program.
+        #[arg(long)]
+        release: bool,
         /// The program; without one, the list of programs.
         program: Option<String>,
         /// Its arguments.
@@ -205,13 +208,17 @@ fn run_command(command: Command) -> Result<bool> {
         Command::Run {
             solutions,
             backtrace,
+            release,
             program,
             args,
         } => run::run(
             &root,
             &manifest,
-            Kit::from_flag(solutions),
-            backtrace,
+            run::RunOptions {
+                kit: Kit::from_flag(solutions),
+                backtrace,
+                release,
+            },
             program.as_deref(),
             &args,
         )

@@ -690,6 +690,8 @@ mod tests {
             "{{#hints made-by-new}}",
             "{{#include ../../../exercises/src/ch1/made_by_new.rs:made_by_new}}",
             "<!-- teacher-only -->",
+            "**Assumes:** [the chapter's opening page](index.md)",
+            "## What to remember\n\n- ",
         ] {
             assert!(page.contains(needle), "the page has {needle}:\n{page}");
         }

@@ -1,4 +1,4 @@
-//! `cargo xtask run [--solutions] PROGRAM [ARGS…]`: a server, client or demo.
+//! `cargo xtask run [--solutions] [--release] PROGRAM [ARGS…]`: a server, client or demo.
 //!
 //! The exercises' programs are subcommands of the runner binary `netkit`
 //! (tests/src/programs), built against your code or, with `--solutions`, the
@@ -31,17 +31,32 @@ pub fn programs(root: &Path, manifest: &Manifest) -> (Vec<String>, Vec<String>) 
     (runner, listings)
 }
 
+/// How `run` builds and starts a program (the flags of `cargo xtask run`).
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    /// Your code or the reference solutions.
+    pub kit: Kit,
+    /// Show an error's causes and a backtrace.
+    pub backtrace: bool,
+    /// Build optimised (`cargo run --release`), for timing a program.
+    pub release: bool,
+}
+
 /// Replaces this process with `cargo run … PROGRAM ARGS`, so that stdin,
 /// stdout and Ctrl-C reach the program directly. A program's error is one
-/// line on stderr unless `backtrace` (see `cargo xtask run --help`).
+/// line on stderr unless `options.backtrace` (see `cargo xtask run --help`).
 pub fn run(
     root: &Path,
     manifest: &Manifest,
-    kit: Kit,
-    backtrace: bool,
+    options: RunOptions,
     program: Option<&str>,
     args: &[String],
 ) -> Result<()> {
+    let RunOptions {
+        kit,
+        backtrace,
+        release,
+    } = options;
     let (runner, listings) = programs(root, manifest);
     let mut command = cargo();
     command.current_dir(std::env::current_dir()?);
@@ -54,10 +69,14 @@ pub fn run(
         // (anyhow would, for every error, under the shell's RUST_BACKTRACE=1).
         command.env("RUST_LIB_BACKTRACE", "0");
     }
+    command.args(["run", "-q"]);
+    if release {
+        command.arg("--release");
+    }
     match program {
         Some(p) if runner.iter().any(|r| r == p) => {
             command
-                .args(["run", "-q", "--manifest-path"])
+                .arg("--manifest-path")
                 .arg(root.join("tests/Cargo.toml"))
                 .args(["-p", "netkit-tests", "--bin", "netkit"])
                 .args(kit.feature_args())
@@ -66,7 +85,7 @@ pub fn run(
         }
         Some(p) if listings.iter().any(|l| l == p) => {
             command
-                .args(["run", "-q", "--manifest-path"])
+                .arg("--manifest-path")
                 .arg(root.join("book/listings/Cargo.toml"))
                 .args(["-p", "listings", "--bin", p, "--"]);
         }

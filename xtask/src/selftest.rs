@@ -662,12 +662,8 @@ fn programs(root: &Path, manifest: &Manifest, tally: &mut Tally) -> Result<()> {
             .stdin(Stdio::null())
             .output()?;
         let stdout = String::from_utf8_lossy(&output.stdout);
-        let results: Vec<&str> = stdout
-            .lines()
-            .filter(|l| l.starts_with("test result:"))
-            .collect();
         if output.status.success() {
-            tally.ok(format!("{what}: {}", results.join(" | ")));
+            tally.ok(format!("{what}: {}", sum_of_results(&stdout)));
         } else {
             tally.fail(format!(
                 "{what} failed:\n{stdout}\n{}",
@@ -676,6 +672,26 @@ fn programs(root: &Path, manifest: &Manifest, tally: &mut Tally) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// One line for all of cargo test's `test result:` lines (one per test
+/// binary, most of them empty for a crate of many binaries): `N passed in M
+/// test binaries`.
+fn sum_of_results(stdout: &str) -> String {
+    let (mut passed, mut binaries) = (0usize, 0usize);
+    for line in stdout.lines().filter(|l| l.starts_with("test result:")) {
+        binaries += 1;
+        passed += line
+            .split(';')
+            .find_map(|part| part.trim().rsplit_once(' ').filter(|(_, w)| *w == "passed"))
+            .and_then(|(n, _)| n.rsplit(' ').next()?.parse::<usize>().ok())
+            .unwrap_or(0);
+    }
+    let binaries = match binaries {
+        1 => "1 test binary".to_string(),
+        n => format!("{n} test binaries"),
+    };
+    format!("{passed} passed in {binaries}")
 }
 
 /// Check 6.
@@ -724,6 +740,19 @@ fn mutant_check(root: &Path, manifest: &Manifest, tally: &mut Tally) -> Result<(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_results_of_many_test_binaries_are_summed_on_one_line() {
+        let stdout = "running 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; \
+                      0 measured; 0 filtered out; finished in 0.00s\n\nrunning 12 tests\n\
+                      test result: ok. 12 passed; 0 failed; 1 ignored; 0 measured; 0 filtered \
+                      out; finished in 0.05s\n";
+        assert_eq!(
+            super::sum_of_results(stdout),
+            "12 passed in 2 test binaries",
+            "from:\n{stdout}"
+        );
+    }
+
     use super::*;
     use crate::manifest::Chapter;
 

@@ -10,6 +10,12 @@
 //!   without their anchor lines.
 //! - [`logs`]: mdBook's own warnings and errors fail the build.
 //! - [`offline`]: the built book loads nothing from another host.
+//! - [`chapter_refs`]: a "chapter N" in prose is a link to that chapter.
+//! - [`glossary`]: the glossary and the body's terms agree both ways.
+//! - [`assumes`]: each exercise page says what it assumes, with links to
+//!   pages before it.
+//! - [`remember`]: chapter, topic and exercise pages have their
+//!   `## What to remember` section where it belongs.
 //!
 //! ## The order of a build
 //!
@@ -26,6 +32,7 @@
 //! 4. Render HTML into `out`, failing on any WARN or ERROR mdBook logs.
 //! 5. Scan the output for loads from outside.
 
+mod assumes;
 mod chapter_refs;
 mod checks;
 mod directives;
@@ -35,6 +42,7 @@ mod hints;
 mod includes;
 mod logs;
 mod offline;
+mod remember;
 
 use anyhow::{Context, Result, bail};
 use checks::{PageContext, Problem};
@@ -75,7 +83,7 @@ pub fn build(root: &Path, manifest: &Manifest, edition: Edition, out: &Path) -> 
     let mut book = load(root, edition, &out)?;
     let hints = hints_table(manifest);
 
-    let problems = check_book(root, &book, &hints, &chapter_targets(manifest), edition);
+    let problems = check_book(root, &book, &hints, manifest, edition);
     if !problems.is_empty() {
         bail!(
             "the {} edition of the book has {} problem(s):\n{}",
@@ -143,7 +151,7 @@ pub fn check_sources(root: &Path, manifest: &Manifest) -> Result<Vec<String>> {
     let mut lines: Vec<String> = Vec::new();
     for edition in [Edition::Student, Edition::Teacher] {
         let book = load(root, edition, &root.join("target/book/unused"))?;
-        for problem in check_book(root, &book, &hints, &chapter_targets(manifest), edition) {
+        for problem in check_book(root, &book, &hints, manifest, edition) {
             let line = problem.to_string();
             if !lines.contains(&line) {
                 lines.push(line);
@@ -213,9 +221,12 @@ fn check_book(
     root: &Path,
     book: &MDBook,
     hints: &BTreeMap<String, Vec<String>>,
-    targets: &chapter_refs::Targets,
+    manifest: &Manifest,
     edition: Edition,
 ) -> Vec<Problem> {
+    let targets = &chapter_targets(manifest);
+    let kinds = page_kinds(manifest);
+    let mut before: Vec<PathBuf> = Vec::new();
     let src_dir = book.source_dir();
     let label = src_label(root, book);
     let mut problems = Vec::new();
@@ -253,13 +264,23 @@ fn check_book(
         } else {
             bodies.push((page.clone(), text.clone()));
         }
-        for (line, message) in chapter_refs::check(source, &text, targets) {
+        let mut found = chapter_refs::check(source, &text, targets);
+        if let Some(kind) = kinds.of(source) {
+            if kind == remember::Kind::Exercise {
+                let before: Vec<&Path> = before.iter().map(PathBuf::as_path).collect();
+                found.extend(assumes::check(source, &text, &before));
+            }
+            found.extend(remember::check(kind, &text));
+        }
+        found.sort_by_key(|(line, _)| *line);
+        for (line, message) in found {
             problems.push(Problem {
                 page: page.clone(),
                 line,
                 message,
             });
         }
+        before.push(source.clone());
     }
     if let Some((label, text)) = glossary_page {
         for (page, line, message) in glossary::check(&label, &text, &bodies) {
@@ -287,6 +308,24 @@ fn chapter_targets(manifest: &Manifest) -> chapter_refs::Targets {
             (chapter.number, target)
         })
         .collect()
+}
+
+/// Which pages are chapters' first pages and which are exercises', from
+/// kit.toml; the other pages of a chapter's folder are topic pages.
+fn page_kinds(manifest: &Manifest) -> remember::Kinds {
+    remember::Kinds {
+        chapters: manifest
+            .chapters
+            .iter()
+            .filter(|chapter| !chapter.page.is_empty())
+            .map(|chapter| chapter.page.clone())
+            .collect(),
+        exercises: manifest
+            .exercises
+            .iter()
+            .map(|exercise| exercise.page.clone())
+            .collect(),
+    }
 }
 
 /// Empties the output folder, refusing a folder that holds the kit itself.
@@ -425,13 +464,30 @@ mod tests {
         (dir, manifest)
     }
 
-    const PAGE: &str = "# Exercise\n\n\
-        ```rust\n{{#include ../../listings/src/bin/demo.rs:all}}\n```\n\n\
-        ## Hints\n\n{{#hints demo}}\n\n\
-        <!-- teacher-only -->\n\
-        ## Reference solution\n\n\
-        ```rust\n{{#include ../../../solutions/src/ch1/demo.rs}}\n```\n\
-        <!-- /teacher-only -->\n";
+    /// The top of an exercise page, as the book's checks want it: six lines.
+    const HEAD: &str = "# Exercise\n\n**Your file:** `exercises/src/ch1/demo.rs`\n\n\
+        **Assumes:** nothing beyond [the intro](../intro.md)\n\n";
+
+    /// An exercise page that passes the book's checks: `body` from line 7,
+    /// then what to remember, `## Hints` and `after_hints`.
+    fn page(body: &str, after_hints: &str) -> String {
+        format!(
+            "{HEAD}{body}\n## What to remember\n\n- One.\n- Two.\n- Three.\n\n\
+             ## Hints\n\n{after_hints}"
+        )
+    }
+
+    /// The whole page: its teacher-only include is on line 25.
+    fn full_page() -> String {
+        page(
+            "```rust\n{{#include ../../listings/src/bin/demo.rs:all}}\n```\n",
+            "{{#hints demo}}\n\n\
+             <!-- teacher-only -->\n\
+             ## Reference solution\n\n\
+             ```rust\n{{#include ../../../solutions/src/ch1/demo.rs}}\n```\n\
+             <!-- /teacher-only -->\n",
+        )
+    }
 
     fn build_edition(root: &Path, manifest: &Manifest, edition: Edition) -> Result<String> {
         let out = root.join("target/book").join(edition.name());
@@ -442,7 +498,7 @@ mod tests {
 
     #[test]
     fn the_student_edition_builds_without_solutions_and_shows_hints() {
-        let (dir, manifest) = kit(PAGE);
+        let (dir, manifest) = kit(&full_page());
         let html = build_edition(dir.path(), &manifest, Edition::Student).unwrap();
         assert!(html.contains("fn main() {}"), "the include is resolved");
         assert!(html.contains("<summary>Hint 1</summary>"));
@@ -457,10 +513,10 @@ mod tests {
 
     #[test]
     fn the_teacher_edition_needs_the_solutions_and_shows_them() {
-        let (dir, manifest) = kit(PAGE);
+        let (dir, manifest) = kit(&full_page());
         let err = build_edition(dir.path(), &manifest, Edition::Teacher).unwrap_err();
         let err = format!("{err:#}");
-        assert!(err.contains("book/src/ch1/ex.md:15: "), "{err}");
+        assert!(err.contains("book/src/ch1/ex.md:25: "), "{err}");
         assert!(
             err.contains("cannot read solutions/src/ch1/demo.rs"),
             "{err}"
@@ -482,10 +538,13 @@ mod tests {
 
     #[test]
     fn a_bad_anchor_stops_the_build_with_page_and_line() {
-        let (dir, manifest) = kit("# Exercise\n\n{{#include ../../listings/src/bin/demo.rs:al}}\n");
+        let (dir, manifest) = kit(&page(
+            "{{#include ../../listings/src/bin/demo.rs:al}}\n",
+            "",
+        ));
         let err = build_edition(dir.path(), &manifest, Edition::Student).unwrap_err();
         let err = format!("{err:#}");
-        assert!(err.contains("book/src/ch1/ex.md:3: "), "{err}");
+        assert!(err.contains("book/src/ch1/ex.md:7: "), "{err}");
         assert!(err.contains("no anchor `al`"), "{err}");
         assert!(
             !dir.path().join("target/book/student").exists(),
@@ -494,8 +553,27 @@ mod tests {
     }
 
     #[test]
+    fn an_exercise_page_without_assumes_or_what_to_remember_stops_the_build() {
+        let (dir, manifest) = kit(
+            "# Exercise\n\n**Your file:** `exercises/src/ch1/demo.rs`\n\n\
+             ## Try it\n\n## Hints\n",
+        );
+        let err = build_edition(dir.path(), &manifest, Edition::Student).unwrap_err();
+        let err = format!("{err:#}");
+        assert!(err.contains("has 2 problem(s)"), "{err}");
+        assert!(
+            err.contains("book/src/ch1/ex.md:3: the `**Your file:**` paragraph must be followed"),
+            "{err}"
+        );
+        assert!(
+            err.contains("book/src/ch1/ex.md:7: this exercise page has no `## What to remember`"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn an_unknown_exercise_in_hints_stops_the_build() {
-        let (dir, manifest) = kit("# Exercise\n\n{{#hints demo-two}}\n");
+        let (dir, manifest) = kit(&page("{{#hints demo-two}}\n", ""));
         let err = build_edition(dir.path(), &manifest, Edition::Student).unwrap_err();
         assert!(
             format!("{err:#}").contains("no exercise `demo-two`"),
@@ -506,7 +584,7 @@ mod tests {
     #[test]
     fn a_warning_logged_by_mdbook_fails_the_build() {
         // Unbalanced HTML: mdBook renders it but logs a warning.
-        let (dir, manifest) = kit("# Exercise\n\n- item <span>open\n- next\n");
+        let (dir, manifest) = kit(&page("- item <span>open\n- next\n", ""));
         let err = build_edition(dir.path(), &manifest, Edition::Student).unwrap_err();
         let err = format!("{err:#}");
         assert!(err.contains("mdBook logged 1 warning(s)"), "{err}");
@@ -515,10 +593,11 @@ mod tests {
 
     #[test]
     fn an_external_script_fails_the_build() {
-        let (dir, manifest) = kit(
-            "# Exercise\n\n<script src=\"https://cdn.example/x.js\"></script>\n\n\
+        let (dir, manifest) = kit(&page(
+            "<script src=\"https://cdn.example/x.js\"></script>\n\n\
              A [link](https://www.rust-lang.org/) is fine.\n",
-        );
+            "",
+        ));
         let err = build_edition(dir.path(), &manifest, Edition::Student).unwrap_err();
         let err = format!("{err:#}");
         assert!(err.contains("loads 2 thing(s) from outside"), "{err}");
@@ -559,18 +638,18 @@ mod tests {
 
     #[test]
     fn check_sources_reports_both_editions() {
-        let (dir, manifest) = kit(PAGE);
+        let (dir, manifest) = kit(&full_page());
         let problems = check_sources(dir.path(), &manifest).unwrap();
         assert_eq!(problems.len(), 1, "{problems:#?}");
         assert!(
-            problems[0].starts_with("book/src/ch1/ex.md:15: "),
+            problems[0].starts_with("book/src/ch1/ex.md:25: "),
             "{problems:#?}"
         );
     }
 
     #[test]
     fn refuses_to_empty_the_kit() {
-        let (dir, manifest) = kit(PAGE);
+        let (dir, manifest) = kit(&full_page());
         let err = build(dir.path(), &manifest, Edition::Student, dir.path()).unwrap_err();
         assert!(err.to_string().contains("refusing to empty"), "{err}");
         assert!(dir.path().join("book/book.toml").exists());

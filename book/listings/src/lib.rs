@@ -26,12 +26,19 @@
 //! - `shared-offset`: a file opened before `fork` shares its offset between
 //!   parent and child (the big-file split, §2.2.3).
 //! - `zombie`: a child that exited and was not yet reaped, seen in `/proc`.
+//! - `process-struct`: a process as a type with a `run` method, `start` and
+//!   `join` (§2.2.4).
+//! - `process-args`: a child started with arguments, and the `daemon` flag:
+//!   a child tied to its parent by `PR_SET_PDEATHSIG`, and one that outlives
+//!   it (§2.2.2, example 02).
 //!
 //! ## Chapter 2: talking between processes (ch2/ipc.md)
 //!
 //! - `pipe-demo`: a forked child changes a variable the parent does not see,
 //!   then sends lines through a pipe (§2.2.5).
 //! - `pair-demo`: a parent and its child talk both ways over a socket pair.
+//! - `process-commands`: a parent sends commands to its child, one line each,
+//!   until `quit` (§2.2.5).
 //!
 //! ## Chapter 2: locks (ch2/locks.md)
 //!

@@ -102,3 +102,75 @@ fn zombie_is_a_z_until_reaped_then_gone() {
     assert!(lines[1].starts_with("reaped: Exited(Pid("), "{lines:?}");
     assert!(lines[1].ends_with(", 7); its state now: gone"), "{lines:?}");
 }
+
+#[test]
+fn process_struct_runs_run_in_the_child_and_join_reaps_it() {
+    let lines = run(env!("CARGO_BIN_EXE_process-struct"), &[]);
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    let parent = after(&lines, "parent ")
+        .split_once(':')
+        .expect("parent PID: …")
+        .0;
+    let child = after(&lines, &format!("parent {parent}: started child "));
+    for round in 1..=3 {
+        let line = format!("child {child} (parent {parent}): custom process, round {round} of 3");
+        assert!(lines.contains(&line), "no {line:?} in {lines:?}");
+    }
+    // `join` waits, so its line comes last.
+    assert_eq!(
+        lines[4],
+        format!("parent {parent}: the child ended: Exited(Pid({child}), 0)"),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn process_args_passes_arguments_and_ties_one_child_to_its_parent() {
+    let lines = run(env!("CARGO_BIN_EXE_process-args"), &[]);
+    // PIDs differ from run to run: compare the lines with each PID as "N".
+    let shapes: Vec<String> = lines
+        .iter()
+        .map(|line| {
+            let mut shape = String::new();
+            let mut in_number = false;
+            for c in line.chars() {
+                if c.is_ascii_digit() {
+                    if !in_number {
+                        shape.push('N');
+                    }
+                    in_number = true;
+                } else {
+                    shape.push(c);
+                    in_number = false;
+                }
+            }
+            shape
+        })
+        .collect();
+    assert_eq!(
+        shapes,
+        [
+            "main N: starting a worker with (N, \"Tom\")",
+            "I'm Tom, round N of N: working....",
+            "I'm Tom, round N of N: working....",
+            "I'm Tom, round N of N: working....",
+            "main N: worker N ended: Exited(Pid(N), N)",
+            "",
+            "main N: a subreaper: orphans below me become mine",
+            "parent N: starting a tied child and a free one",
+            "tied N: PR_SET_PDEATHSIG(SIGTERM): I end when my parent does",
+            "free N: no death signal: I can outlive my parent",
+            "parent N: exiting without waiting for them",
+            "free N: my parent has ended, and I still run",
+            "main N: parent N: Exited(Pid(N), N)",
+            "main N: free N: Exited(Pid(N), N)",
+            "main N: tied N: Signaled(Pid(N), SIGTERM, false)",
+        ],
+        "{lines:?}"
+    );
+    assert_eq!(lines[3], "I'm Tom, round 3 of 3: working....", "{lines:?}");
+    // The exit codes: 0 for the worker, the parent and the free child.
+    for line in [&lines[4], &lines[12], &lines[13]] {
+        assert!(line.ends_with(", 0)"), "exit code 0: {line:?}");
+    }
+}

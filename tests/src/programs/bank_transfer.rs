@@ -5,9 +5,8 @@
 
 use crate::harness::XorShift;
 use crate::kit::ch2::bank_transfer::{Bank, TransferError};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread::ScopedJoinHandle;
-use std::time::{Duration, Instant};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
 
 /// `bank-transfer`
 #[derive(Debug, clap::Args)]
@@ -32,18 +31,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     println!("{} accounts of {START_BALANCE} each", bank.len());
     println!("total before: {}", bank.total());
 
-    // Each thread draws its own reproducible sequence of transfers.
-    let finished = AtomicUsize::new(0);
+    // Each thread draws its own reproducible sequence of transfers, and
+    // reports each one it finishes on `progress`.
+    let (progress, finished) = mpsc::channel();
     let (done, refused) = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..args.threads)
             .map(|index| {
-                let (bank, finished) = (&bank, &finished);
+                let (bank, progress) = (&bank, progress.clone());
                 scope.spawn(move || {
-                    random_transfers(bank, index as u64 + 1, args.transfers, finished)
+                    random_transfers(bank, index as u64 + 1, args.transfers, progress)
                 })
             })
             .collect();
-        watch_for_a_deadlock(&workers, &finished);
+        // Only the workers hold senders now: when the last one ends, the
+        // channel disconnects and the watch is over.
+        drop(progress);
+        watch_for_a_deadlock(&finished);
         workers
             .into_iter()
             .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
@@ -58,41 +61,37 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Makes `count` transfers of 1 to 100 between random accounts (never from
-/// an account to itself), counting each in `finished`; returns how many
-/// were done and how many refused for want of funds.
 /// How long the transfers may all stand still before the program calls it a
 /// deadlock. Working threads finish thousands of transfers a second.
 pub const STALL: Duration = Duration::from_secs(2);
 
-/// Returns once every worker has finished. If none of them finishes a
-/// transfer for [`STALL`], they are waiting on each other's locks: says so
-/// and ends the program, instead of hanging for ever.
-fn watch_for_a_deadlock<T>(workers: &[ScopedJoinHandle<'_, T>], finished: &AtomicUsize) {
-    let (mut seen, mut since) = (finished.load(Ordering::Relaxed), Instant::now());
-    while !workers.iter().all(|w| w.is_finished()) {
-        std::thread::sleep(Duration::from_millis(50));
-        let now = finished.load(Ordering::Relaxed);
-        if now != seen {
-            (seen, since) = (now, Instant::now());
-        } else if since.elapsed() >= STALL {
-            eprintln!(
-                "bank-transfer: no transfer finished in {} s, after {now}: the threads are \
-                 waiting on each other's locks (a deadlock). Lock the two accounts in one \
-                 order, the lower number first.",
-                STALL.as_secs()
-            );
-            std::process::exit(1);
+/// Returns once every worker has finished (every sender of `finished` is
+/// gone). If none of them finishes a transfer for [`STALL`], they are
+/// waiting on each other's locks: says so and ends the program, instead of
+/// hanging forever.
+fn watch_for_a_deadlock(finished: &Receiver<()>) {
+    let mut count = 0usize;
+    loop {
+        match finished.recv_timeout(STALL) {
+            Ok(()) => count += 1,
+            Err(RecvTimeoutError::Disconnected) => return,
+            Err(RecvTimeoutError::Timeout) => {
+                eprintln!(
+                    "bank-transfer: no transfer finished in {} s, after {count}: the threads \
+                     are waiting on each other's locks (a deadlock). Lock the two accounts in \
+                     one order, the lower number first.",
+                    STALL.as_secs()
+                );
+                std::process::exit(1);
+            }
         }
     }
 }
 
-fn random_transfers(
-    bank: &Bank,
-    seed: u64,
-    count: usize,
-    finished: &AtomicUsize,
-) -> (usize, usize) {
+/// Makes `count` transfers of 1 to 100 between random accounts (never from
+/// an account to itself), reporting each on `finished`; returns how many
+/// were done and how many refused for want of funds.
+fn random_transfers(bank: &Bank, seed: u64, count: usize, finished: Sender<()>) -> (usize, usize) {
     let mut rng = XorShift::new(seed);
     let (mut done, mut refused) = (0, 0);
     for _ in 0..count {
@@ -108,7 +107,8 @@ fn random_transfers(
             Err(TransferError::InsufficientFunds { .. }) => refused += 1,
             Err(e) => panic!("transfer({from}, {to}, {amount}) refused: {e}"),
         }
-        finished.fetch_add(1, Ordering::Relaxed);
+        // The receiver lives until every worker has ended: this cannot fail.
+        let _ = finished.send(());
     }
     (done, refused)
 }

@@ -45,6 +45,14 @@ fn ask(peer: &mut TcpPeer, server: &dyn Liveness, question: &str, expected: &str
 #[case::no_keyword("What is TCP?", DEFAULT_ANSWER)]
 #[case::empty_question("", DEFAULT_ANSWER)]
 #[case::keyword_broken_by_spaces("how   old", DEFAULT_ANSWER)]
+// The seed's own table (§1.3.5), in Chinese.
+#[case::seed_hello("你好", "你好啊！")]
+#[case::seed_name("你叫什么名字？", "我叫小美")]
+#[case::seed_boy_or_girl("你是男生女生？", "我是机器人啦")]
+#[case::seed_how_old("你几岁了？", "我2岁啦")]
+#[case::seed_two_keywords("你几岁？你好！", "你好啊！")]
+#[case::seed_unknown("什么是TCP？", DEFAULT_ANSWER)]
+#[case::seed_mixed("Hi 小美, how old are you?", "I'm two years old!")]
 fn answer_gives_the_answer_of_the_first_keyword_in_the_table(
     #[case] question: &str,
     #[case] expected: &str,
@@ -122,6 +130,48 @@ fn answers_a_last_question_without_newline_then_closes() {
         &server,
         "the server to close once the client has closed its side",
     );
+}
+
+/// The seed's questions (its keyword table, §1.3.5) and the seed's answers.
+const SEED_DIALOGUE: &[(&str, &str)] = &[
+    ("你好", "你好啊！"),
+    ("你叫什么名字？", "我叫小美"),
+    ("你是男生女生？", "我是机器人啦"),
+    ("你几岁了？", "我2岁啦"),
+    ("你会写代码吗？", DEFAULT_ANSWER),
+];
+
+#[test]
+fn answers_the_seeds_own_questions_in_chinese() {
+    let (server, addr) = start_server();
+    let mut peer = TcpPeer::connect(addr);
+    for &(question, expected) in SEED_DIALOGUE {
+        ask(&mut peer, &server, question, expected);
+    }
+}
+
+#[test]
+fn answers_the_seeds_questions_one_connection_each() {
+    let (server, addr) = start_server();
+    // The seed's client: one question per connection, no line ending. It
+    // closes its side (a half close) so that the server knows the line ended.
+    for &(question, expected) in SEED_DIALOGUE {
+        let mut peer = TcpPeer::connect(addr);
+        peer.send(question.as_bytes());
+        peer.shutdown_write();
+        let got = peer.read_to_end(&server, &format!("the answer {expected:?}, then the close"));
+        let wanted = format!("{expected}\n");
+        if got != wanted.as_bytes() {
+            Report::sent(peer.sent())
+                .expected(show(wanted.as_bytes()))
+                .got(show(&got))
+                .cause(
+                    "a last line without '\\n' is a question too, in Chinese as in English: \
+                     answer it, then close",
+                )
+                .fail();
+        }
+    }
 }
 
 #[test]
@@ -276,6 +326,46 @@ fn closes_a_connection_whose_line_is_too_long_and_keeps_serving_others(#[case] n
 }
 
 #[test]
+fn answers_a_chinese_line_of_exactly_max_line_bytes() {
+    let (server, addr) = start_server();
+    let mut peer = TcpPeer::connect(addr);
+    // 340 characters of 3 bytes, 好 (3 bytes) and a '?': 1024 bytes, 342 characters.
+    let question = format!("{}好?", "你".repeat(340));
+    assert_eq!(question.len(), MAX_LINE, "the test's own question");
+    ask(&mut peer, &server, &question, "你好啊！");
+}
+
+#[test]
+fn closes_a_connection_whose_chinese_line_is_too_long() {
+    let (server, addr) = start_server();
+    let mut long = TcpPeer::connect(addr);
+    // 342 characters of 3 bytes: 1026 bytes. A read bounded to MAX_LINE + 1
+    // (1025) bytes stops in the middle of the last character.
+    let line = format!("{}\n", "你".repeat(342));
+    long.send(line.as_bytes());
+    match long.try_read_line(&server.accepting()) {
+        Ok(Some(reply)) if reply == TOO_LONG_REPLY => {}
+        got => Report::sent("\"你\" x 342 (1026 bytes) and '\\n'")
+            .expected(format!("{TOO_LONG_REPLY:?}, then the connection closed"))
+            .got(match got {
+                Ok(Some(reply)) => format!("{reply:?}"),
+                Ok(None) => "the connection closed without a reply".to_string(),
+                Err(e) => e.to_string(),
+            })
+            .cause(
+                "the bound cut the last character in two, so the bytes read are not whole UTF-8: \
+                 read bytes (read_until into a Vec<u8>), not a String (read_line), and decide \
+                 \"too long\" before \"not UTF-8\"",
+            )
+            .fail(),
+    }
+    long.expect_closed(
+        &server,
+        "the server to close the connection after TOO_LONG_REPLY",
+    );
+}
+
+#[test]
 fn keeps_serving_after_a_client_vanishes_in_the_middle_of_a_line() {
     let (server, addr) = start_server();
     let mut gone = TcpPeer::connect(addr);
@@ -411,6 +501,7 @@ fn chatbot_programs_answer_typed_questions_and_quit_on_an_empty_line() {
         ("how old are you?", "I'm two years old!"),
         ("What's your name?", "I'm Xiaomei (小美)."),
         ("what is TCP?", DEFAULT_ANSWER),
+        ("你几岁？", "我2岁啦"),
     ] {
         client.type_line(question);
         let expected = answer_line(answer);

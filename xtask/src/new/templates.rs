@@ -138,8 +138,10 @@ pub fn suite(names: &Names, forks: bool) -> String {
     )
 }
 
-/// The book's page: task, why it matters, the stub's code, the command, the
-/// hints, and the reference for the teacher's edition.
+/// The book's page: task, what it assumes, why it matters, the stub's code,
+/// the command, what to remember, the hints, and the reference for the
+/// teacher's edition. It passes the book's checks as written (the Assumes
+/// line links the chapter's page, which comes before every exercise of it).
 pub fn page(names: &Names, programs: &[String]) -> String {
     let try_it = if programs.is_empty() {
         String::new()
@@ -164,8 +166,13 @@ pub fn page(names: &Names, programs: &[String]) -> String {
         "# Exercise: {title}\n\
          \n\
          **You will build:** TODO(author): what the student builds, in one sentence.\n\
+         \n\
          **Check it:** `cargo xtask check {id}`\n\
+         \n\
          **Your file:** `exercises/{file}`\n\
+         \n\
+         **Assumes:** [the chapter's opening page](index.md) TODO(author): links to\n\
+         the pages before this one in SUMMARY.md that the exercise needs.\n\
          \n\
          ## Why it matters\n\
          \n\
@@ -193,6 +200,12 @@ pub fn page(names: &Names, programs: &[String]) -> String {
          ```\n\
          \n\
          {try_it}\
+         ## What to remember\n\
+         \n\
+         - TODO(author): 3 to 6 short bullets,\n\
+         - each a fact this page taught,\n\
+         - said exactly as the page says it.\n\
+         \n\
          ## Hints\n\
          \n\
          {{{{#hints {id}}}}}\n\

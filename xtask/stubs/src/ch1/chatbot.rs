@@ -8,8 +8,10 @@
 //! ```text
 //! client: how old are you?\n
 //! server: I'm two years old!\n
+//! client: 你几岁？\n
+//! server: 我2岁啦\n
 //! client: what is TCP?\n
-//! server: I'm still little, I don't know that yet.\n
+//! server: I'm still little, I don't know that yet. (人家还小不知道啦。)\n
 //! ```
 //!
 //! - [`answer`]: the keyword lookup, no network;
@@ -24,17 +26,23 @@ use std::io::{self, BufReader};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 
 // ANCHOR: table
-/// What the bot knows: keyword, answer. Keywords are lowercase; the first one
-/// that occurs in the question wins, so the order matters.
+/// What the bot knows: keyword, answer. Keywords are lowercase (Chinese has
+/// no case); the first one that occurs in the question wins, so the order
+/// matters. Each English entry is followed by the seed's own (§1.3.5), so the
+/// seed's questions get the seed's answers.
 pub const KEYWORDS: &[(&str, &str)] = &[
     ("hello", "Hello there!"),
+    ("你好", "你好啊！"),
     ("your name", "I'm Xiaomei (小美)."),
+    ("叫什么", "我叫小美"),
     ("boy or girl", "I'm a robot!"),
+    ("男生女生", "我是机器人啦"),
     ("how old", "I'm two years old!"),
+    ("你几岁", "我2岁啦"),
 ];
 
-/// The answer when no keyword occurs in the question.
-pub const DEFAULT_ANSWER: &str = "I'm still little, I don't know that yet.";
+/// The answer when no keyword occurs in the question, in both languages.
+pub const DEFAULT_ANSWER: &str = "I'm still little, I don't know that yet. (人家还小不知道啦。)";
 
 /// The longest question line the server reads, in bytes, not counting its
 /// `\n`. A longer line gets [`TOO_LONG_REPLY`] and the connection is closed.
@@ -62,9 +70,9 @@ pub fn answer(question: &str) -> &'static str {
 /// One client's conversation: reads question lines until the client closes
 /// the connection, and writes one answer line (ending in `\n`) for each.
 ///
-/// - A line is at most [`MAX_LINE`] bytes before its `\n`; a `\r` just before
-///   the `\n` is dropped. A last line without `\n` (the client closed right
-///   after it) is answered too.
+/// - A line is at most [`MAX_LINE`] bytes (not characters: 你 is 3 bytes)
+///   before its `\n`; a `\r` just before the `\n` is dropped. A last line
+///   without `\n` (the client closed right after it) is answered too.
 /// - A line that is not UTF-8 gets [`NOT_UTF8_REPLY`], and the conversation
 ///   goes on.
 /// - A line longer than [`MAX_LINE`] gets [`TOO_LONG_REPLY`], and the

@@ -214,31 +214,49 @@ mod tests {
         let lock = Arc::new(Mutex::new(0));
         let held = lock.lock().unwrap();
         let waiting = Arc::clone(&lock);
-        let (task, tid) = spawn_watched("locking", move || *waiting.lock().unwrap());
+        // Once it has the lock, the waiter sleeps again, on a channel: a
+        // thread that woke and ended at once could leave its count as it was.
+        let (go_on, told) = std::sync::mpsc::channel::<()>();
+        let (task, tid) = spawn_watched("locking", move || {
+            let value = *waiting.lock().unwrap();
+            told.recv().unwrap();
+            value
+        });
         wait_until_blocked(&task, tid).expect("the thread should block on the held lock");
-        // Fully asleep: two looks with the same count.
+        // Fully asleep: two looks in a row with the same count (it goes up a
+        // moment after the state says asleep).
+        let deadline = Instant::now() + TIMEOUT;
         let mut before = tid.sleeps();
         loop {
-            std::thread::sleep(Duration::from_millis(2));
+            std::thread::park_timeout(Duration::from_millis(2));
             let again = tid.sleeps();
             if again == before {
                 break;
             }
+            assert!(
+                Instant::now() < deadline,
+                "the waiter's count never settled"
+            );
             before = again;
         }
-        assert!(before.is_some(), "a live thread has a count of sleeps");
+        let before = before.expect("a live thread has a count of sleeps");
         assert_eq!(
             tid.sleeps(),
-            before,
+            Some(before),
             "nobody unlocked: the waiter should not have woken (left: now, right: before)"
         );
         drop(held);
+        // Woken by the unlock, it takes the lock and sleeps on the channel:
+        // one sleep more, whenever the scheduler gets to it.
+        while tid.sleeps().is_some_and(|now| now == before) {
+            assert!(
+                Instant::now() < deadline,
+                "the unlock should wake the waiter: its count of sleeps stayed {before}"
+            );
+            std::thread::park_timeout(Duration::from_millis(2));
+        }
+        go_on.send(()).unwrap();
         assert_eq!(task.join(), 0, "released, the thread returns the value");
-        assert_ne!(
-            tid.sleeps(),
-            before,
-            "the unlock woke the waiter, and it ended: its count is gone or higher"
-        );
     }
 
     #[test]

@@ -55,9 +55,43 @@ impl Tid {
     /// it waits on (one per `Mutex`, one per `Condvar`), when the kernel
     /// lets us read it. Allocates nothing, like [`Tid::is_blocked`].
     pub fn blocked_at(self) -> BlockedAt {
+        match self.futex_wait() {
+            Sleep::No => BlockedAt::No,
+            Sleep::Futex { address, .. } => BlockedAt::Futex(address),
+            Sleep::Unknown => BlockedAt::Somewhere,
+        }
+    }
+
+    /// Whether the thread is asleep joining `other` (`JoinHandle::join`, or
+    /// a scoped thread's): waiting for `other` to end. The C library's
+    /// `pthread_join` waits on the word that holds `other`'s number, which
+    /// the kernel clears when `other` ends, and gives the kernel that number
+    /// as the value it expects there (the third field of
+    /// `/proc/self/task/TID/syscall`): a futex wait expecting `other`'s
+    /// number is a join of `other`. `false` when the kernel does not say.
+    /// Allocates nothing.
+    pub fn joins(self, other: Tid) -> bool {
+        matches!(
+            self.futex_wait(),
+            Sleep::Futex { expected, .. } if expected == other.0 as u32 as u64
+        )
+    }
+
+    /// The thread's name as the kernel keeps it (`/proc/self/task/TID/comm`,
+    /// at most 15 bytes); `None` when it has exited. A thread started
+    /// without a name (as `thread::scope`'s are) has the name of the thread
+    /// that started it, so a caller with a name of its own tells its
+    /// threads from those of the other tests.
+    pub fn name(self) -> Option<String> {
+        let mut buf = [0u8; 64];
+        read_task_file(self, "comm", &mut buf).map(|comm| comm.trim_end_matches('\n').to_string())
+    }
+
+    /// Whether, and on what, the thread is asleep in a futex wait.
+    fn futex_wait(self) -> Sleep {
         let mut buf = [0u8; 1024];
         let Some(stat) = read_task_file(self, "stat", &mut buf) else {
-            return BlockedAt::No; // exited
+            return Sleep::No; // exited
         };
         // `pid (name) S …`: the name may hold spaces and parentheses, so
         // the state is the first field after the last `)`.
@@ -66,33 +100,64 @@ impl Tid {
             .and_then(|(_, rest)| rest.split_whitespace().next())
             == Some("S");
         if !asleep {
-            return BlockedAt::No;
+            return Sleep::No;
         }
         // Which call it sleeps in, where the kernel lets us read it: `NR
-        // arg0 arg1 …`, with the futex's address in arg0 and the operation
-        // in arg1.
+        // arg0 arg1 arg2 …`, with the futex's address in arg0, the
+        // operation in arg1 and the value it expects there in arg2.
         let mut buf = [0u8; 512];
         let Some(call) = read_task_file(self, "syscall", &mut buf) else {
             // The state alone says it sleeps, and the callers make sure
             // that nothing but a lock can make it sleep.
-            return BlockedAt::Somewhere;
+            return Sleep::Unknown;
         };
         let mut fields = call.split_whitespace();
         let number = fields.next().and_then(|n| n.parse::<libc::c_long>().ok());
-        let hex = |field: Option<&str>| {
-            field.and_then(|f| u64::from_str_radix(f.trim_start_matches("0x"), 16).ok())
+        let mut hex = || {
+            fields
+                .next()
+                .and_then(|f| u64::from_str_radix(f.trim_start_matches("0x"), 16).ok())
         };
-        let (address, operation) = (hex(fields.next()), hex(fields.next()));
+        let (address, operation, expected) = (hex(), hex(), hex());
         let mask = libc::FUTEX_CMD_MASK as u64;
         let waits = matches!(
             operation.map(|op| op & mask),
             Some(op) if op == libc::FUTEX_WAIT as u64 || op == libc::FUTEX_WAIT_BITSET as u64
         );
-        match address {
-            Some(address) if number == Some(libc::SYS_futex) && waits => BlockedAt::Futex(address),
-            _ => BlockedAt::No,
+        match (address, expected) {
+            (Some(address), Some(expected)) if number == Some(libc::SYS_futex) && waits => {
+                Sleep::Futex {
+                    address,
+                    // The futex word is 32 bits wide; the kernel shows the
+                    // whole register.
+                    expected: expected & u64::from(u32::MAX),
+                }
+            }
+            _ => Sleep::No,
         }
     }
+}
+
+/// What [`Tid::futex_wait`] found.
+enum Sleep {
+    /// Not asleep in a futex wait (or gone).
+    No,
+    /// Asleep on the futex at `address`, expecting `expected` there.
+    Futex { address: u64, expected: u64 },
+    /// Asleep, on what the kernel does not say here.
+    Unknown,
+}
+
+/// Every thread of this process at this moment (`/proc/self/task`), the
+/// caller's included, in no particular order. The other tests' threads are
+/// there too: tell yours by the exact futex it sleeps on
+/// ([`Tid::blocked_at`]) or by the name it inherited ([`Tid::name`]).
+pub fn threads() -> Vec<Tid> {
+    std::fs::read_dir("/proc/self/task")
+        .expect("/proc/self/task lists this process's threads")
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+        .map(Tid)
+        .collect()
 }
 
 /// Where a thread is blocked, if it is (see [`Tid::blocked_at`]).
@@ -257,6 +322,69 @@ mod tests {
         }
         go_on.send(()).unwrap();
         assert_eq!(task.join(), 0, "released, the thread returns the value");
+    }
+
+    #[test]
+    fn lists_the_threads_with_their_names() {
+        let (go_on, told) = std::sync::mpsc::channel::<()>();
+        let (tell, child) = std::sync::mpsc::channel::<Tid>();
+        // A named thread starts an unnamed one, which inherits its name.
+        let (task, tid) = spawn_watched("named by test", move || {
+            let grandchild = std::thread::spawn(move || {
+                tell.send(Tid::current()).unwrap();
+                told.recv().unwrap();
+            });
+            grandchild.join().is_ok()
+        });
+        let unnamed = child
+            .recv_timeout(TIMEOUT)
+            .expect("the unnamed thread tells its number");
+        let all = threads();
+        assert!(
+            all.contains(&Tid::current()) && all.contains(&tid) && all.contains(&unnamed),
+            "the list should hold this thread, the named one and the unnamed one: {all:?}"
+        );
+        assert_eq!(
+            (tid.name().as_deref(), unnamed.name().as_deref()),
+            (Some("named by test"), Some("named by test")),
+            "the named thread's name, inherited by the thread it started (left: seen)"
+        );
+        go_on.send(()).unwrap();
+        assert!(task.join(), "the unnamed thread should end normally");
+    }
+
+    #[test]
+    fn sees_a_join_of_that_thread() {
+        let (go_on, told) = std::sync::mpsc::channel::<()>();
+        let (tell, number) = std::sync::mpsc::channel::<Tid>();
+        let joined = std::thread::spawn(move || {
+            tell.send(Tid::current()).unwrap();
+            told.recv().unwrap();
+        });
+        let joined_tid = number
+            .recv_timeout(TIMEOUT)
+            .expect("the thread tells its number");
+        let (task, joining) = spawn_watched("joining", move || joined.join().is_ok());
+        let deadline = Instant::now() + TIMEOUT;
+        while !joining.joins(joined_tid) {
+            task.check().expect("the joining thread waits");
+            assert!(
+                Instant::now() < deadline,
+                "the joining thread should be seen joining {joined_tid:?}: it is at {:?}",
+                joining.blocked_at()
+            );
+            std::thread::park_timeout(LOOK);
+        }
+        assert!(
+            !joining.joins(Tid::current()) && !joined_tid.joins(joining),
+            "a join of one thread is not a join of another"
+        );
+        go_on.send(()).unwrap();
+        assert!(task.join(), "the joined thread should end normally");
+        assert!(
+            !joining.joins(joined_tid),
+            "a thread that has ended joins nothing"
+        );
     }
 
     #[test]

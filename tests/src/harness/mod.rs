@@ -37,6 +37,10 @@
 //!   must stop at a lock the test holds, and the kernel's word that it has;
 //!   [`Tid::sleeps`]: whether a thread asleep on a lock was woken since (an
 //!   unlock happened), the way ticket-counter's tests see a lock let go.
+//!   [`threads`] lists the process's threads, [`Tid::name`] tells a caller's
+//!   unnamed threads (they inherit its name) and [`Tid::joins`] sees a
+//!   thread waiting in `join()` for another: the way ticket-counter's tests
+//!   see windows started and joined one by one.
 //! - [`rng`]: [`XorShift`], a tiny deterministic random number generator, so
 //!   that tests drawing random cases, or filling files with random-looking
 //!   bytes ([`XorShift::bytes`]), are reproducible.
@@ -60,7 +64,7 @@ pub mod trickle;
 pub mod watchdog;
 
 pub use accepting::Accepting;
-pub use blocked::{BlockedAt, Tid, spawn_watched, threads_in_process, wait_until_blocked};
+pub use blocked::{BlockedAt, Tid, spawn_watched, threads, threads_in_process, wait_until_blocked};
 pub use bytes::{from_hex, hex};
 pub use console::{Keyboard, Screen, ScreenWriter, Typed, keyboard, screen};
 pub use deadlock::{Blocked, DeadlockWatch};

@@ -14,18 +14,26 @@
 //! every run: no luck involved. The same probe, started at a take and read
 //! at the next check, tells a window that keeps the lock from one sale to
 //! the next.
+//!
+//! Windows started and joined one by one (the first sells everything, the
+//! others find the stock empty) are caught the same way, with no luck
+//! either: at the first take, the test's stock waits until another window
+//! of `sell_all` sleeps on the same lock ([`Plan::Together`]). A window that
+//! is joined right after it is started waits alone: the kernel says that
+//! `sell_all`'s thread is joining it ([`Tid::joins`]) while no other thread
+//! of `sell_all` exists ([`threads`], [`Tid::name`]).
 
 use netkit_tests::harness::blocked::BlockedAt;
 use netkit_tests::harness::server::panic_text;
 use netkit_tests::harness::{
-    Liveness, Report, Task, Tid, spawn_watched, wait_until_blocked, watchdog,
+    Liveness, Report, TIMEOUT, Task, Tid, spawn_watched, threads, wait_until_blocked, watchdog,
 };
 use netkit_tests::kit::ch2::ticket_counter::{self as kit, Roll, Stock};
 use rstest::rstest;
 use std::cell::RefCell;
 use std::panic::catch_unwind;
 use std::sync::{Mutex, OnceLock, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A bound on one call to `sell_all`: milliseconds when it works.
 const LIMIT: Duration = Duration::from_secs(5);
@@ -149,6 +157,10 @@ enum Plan {
     /// Start it at the first take; judge at the next check: the lock MUST
     /// have been released in between.
     SaleToSale,
+    /// Start it at the first take, and wait there, holding the lock, until
+    /// another window of `sell_all` sleeps on that lock too: the windows
+    /// must all be started before any is joined.
+    Together,
     /// Only count: no second window.
     Count,
 }
@@ -206,9 +218,16 @@ impl Contender {
     }
 }
 
+/// The name of the thread that calls `sell_all` in [`Plan::Together`]
+/// (at most 15 bytes, as the kernel keeps it). `thread::scope`'s threads
+/// inherit it, which tells them from the threads of the other tests.
+const CALLER: &str = "ticket windows";
+
 /// What the test's stock saw.
 #[derive(Default)]
 struct Seen {
+    /// The thread that called `sell_all`.
+    caller: Option<Tid>,
     contender: Option<Contender>,
     judged: bool,
     /// What the judge found wrong, if anything.
@@ -232,6 +251,50 @@ impl Seen {
         if contender.lock_was_released() != released {
             self.verdict = Some(complaint.to_string());
         }
+    }
+}
+
+/// Waits, while the calling window holds the lock, until another window of
+/// `sell_all` (not the test's second window, not `caller`) sleeps on the
+/// lock the second window sleeps on; a complaint if none does. It ends at
+/// once when `caller` is joining this window and no other thread of
+/// `sell_all` exists (threads named as `caller`): none will, as `caller`
+/// starts nothing more until this window ends. Bounded by [`TIMEOUT`].
+fn wait_for_another_window(contender: &Contender, caller: Tid) -> Result<(), String> {
+    let me = Tid::current();
+    let name = caller.name();
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let others: Vec<Tid> = threads()
+            .into_iter()
+            .filter(|t| ![me, contender.tid, caller].contains(t))
+            .collect();
+        let waits_here = |t: &Tid| match contender.at {
+            // Only threads that lock this very stock sleep on its futex.
+            BlockedAt::Futex(_) => t.blocked_at() == contender.at,
+            // Where the kernel does not say on what: a thread of
+            // `sell_all`'s, asleep.
+            _ => t.is_blocked() && name.is_some() && t.name() == name,
+        };
+        if others.iter().any(waits_here) {
+            return Ok(());
+        }
+        if caller.joins(me) && name.is_some() && !others.iter().any(|t| t.name() == name) {
+            return Err(
+                "while the first window sold its first ticket, holding the lock, sell_all's \
+                 thread was already waiting in join() for that window to end, and no other \
+                 window had been started"
+                    .to_string(),
+            );
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "while the first window sold its first ticket, holding the lock, no other \
+                 window asked for the lock within {} s",
+                TIMEOUT.as_secs()
+            ));
+        }
+        std::thread::park_timeout(Duration::from_millis(1));
     }
 }
 
@@ -303,6 +366,13 @@ impl Stock for Watched {
                  test's second window, asleep on that lock, was woken in between",
             );
         }
+        if self.plan == Plan::Together && self.seen.get_mut().contender.is_none() {
+            let contender = Contender::start(self.home());
+            let seen = self.seen.get_mut();
+            let caller = seen.caller.expect("sell_watched names the caller first");
+            seen.verdict = wait_for_another_window(&contender, caller).err();
+            seen.contender = Some(contender);
+        }
         let ticket = self.take_quietly();
         if self.plan == Plan::SaleToSale && self.seen.get_mut().contender.is_none() {
             let contender = Contender::start(self.home());
@@ -321,7 +391,25 @@ fn sell_watched(
 ) -> (Vec<Vec<usize>>, Option<String>, usize, Option<usize>) {
     let stock = Watched::new(tickets, plan);
     let what = format!("sell_all on the test's stock of {tickets}, {windows} windows");
-    let sales = watchdog(LIMIT, &what, move || kit::sell_all(stock, windows));
+    let sell = move || {
+        let mut guard = stock.lock().unwrap_or_else(PoisonError::into_inner);
+        guard.seen.get_mut().caller = Some(Tid::current());
+        drop(guard);
+        kit::sell_all(stock, windows)
+    };
+    let sales = watchdog(LIMIT, &what, move || {
+        if plan != Plan::Together {
+            return sell();
+        }
+        // A name of its own, which the windows inherit (see `CALLER`).
+        let caller = std::thread::Builder::new()
+            .name(CALLER.to_string())
+            .spawn(sell)
+            .expect("the OS refused to start a thread");
+        caller
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    });
     let mut guard = stock.lock().unwrap_or_else(PoisonError::into_inner);
     let seen = std::mem::take(guard.seen.get_mut());
     drop(guard);
@@ -405,5 +493,44 @@ fn many_windows_never_take_from_an_empty_stock() {
                 .fail();
         }
         check_sales(500, 8, &sent, &sales);
+    }
+}
+
+#[test]
+fn every_window_is_started_before_any_is_joined() {
+    let (sales, verdict, oversold, second) = sell_watched(3, 3, Plan::Together);
+    let sent = "sell_all(stock of 3 tickets, 3 windows); at the first take, the test's stock \
+                waited, holding the lock, for another window to ask for it";
+    if let Some(verdict) = verdict {
+        Report::sent(sent)
+            .expected(
+                "the 3 windows started at once: while one sells, the others wait for the lock",
+            )
+            .got(format!("{verdict}; sales {}", show_sales(&sales)))
+            .cause(
+                "the windows are started and joined one by one (`scope.spawn(…).join()` in \
+                 the loop, or a `.map(|h| h.join())` on the same lazy iterator, before \
+                 `collect`): each is joined before the next is started, so they never sell \
+                 at the same time and the first sells everything. Start every window first \
+                 (collect the handles), then join them in order",
+            )
+            .fail();
+    }
+    let sold: usize = sales.iter().map(Vec::len).sum::<usize>() + usize::from(second.is_some());
+    if oversold > 0 || sold != 3 || sales.len() != 3 {
+        Report::sent(sent)
+            .expected(
+                "3 lists of sales, and the 3 tickets sold once each, by the windows or the \
+                 test's second window",
+            )
+            .got(format!(
+                "sales {}; the second window took {second:?}; takes from an empty stock: \
+                 {oversold}",
+                show_sales(&sales)
+            ))
+            .cause(
+                "check left() and take() under one guard, once per sale, until the stock is empty",
+            )
+            .fail();
     }
 }

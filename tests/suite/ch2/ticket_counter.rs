@@ -258,8 +258,9 @@ impl Seen {
 /// `sell_all` (not the test's second window, not `caller`) sleeps on the
 /// lock the second window sleeps on; a complaint if none does. It ends at
 /// once when `caller` is joining this window and no other thread of
-/// `sell_all` exists (threads named as `caller`): none will, as `caller`
-/// starts nothing more until this window ends. Bounded by [`TIMEOUT`].
+/// `sell_all` exists (threads named as `caller`, as unnamed windows are):
+/// none will, as `caller` starts nothing more until this window ends.
+/// Bounded by [`TIMEOUT`].
 fn wait_for_another_window(contender: &Contender, caller: Tid) -> Result<(), String> {
     let me = Tid::current();
     let name = caller.name();
@@ -279,7 +280,12 @@ fn wait_for_another_window(contender: &Contender, caller: Tid) -> Result<(), Str
         if others.iter().any(waits_here) {
             return Ok(());
         }
-        if caller.joins(me) && name.is_some() && !others.iter().any(|t| t.name() == name) {
+        // Only when this window carries the inherited name: windows that
+        // `sell_all` named itself cannot be told from other tests' threads,
+        // and then only the deadline decides (a correct sell_all never
+        // reaches it).
+        let unnamed_windows = name.is_some() && me.name() == name;
+        if caller.joins(me) && unnamed_windows && !others.iter().any(|t| t.name() == name) {
             return Err(
                 "while the first window sold its first ticket, holding the lock, sell_all's \
                  thread was already waiting in join() for that window to end, and no other \

@@ -404,11 +404,17 @@ fn add_programs(plan: &mut Plan<'_>, names: &Names, programs: &[String]) -> Resu
         format!("tests/src/programs/{}.rs", names.snake),
         templates::programs_module(names, programs),
     )?;
-    let listed = programs
-        .iter()
-        .map(|p| format!("`{p}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    // "the program `x`", not "`x`" alone: `- [`m`]: `x`` would be a Markdown
+    // link definition, which rustdoc hides (and clippy refuses).
+    let listed = format!(
+        "the program{} {}",
+        if programs.len() == 1 { "" } else { "s" },
+        programs
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     plan.change(path, |text| {
         for program in programs {
             let variant = camel(program);

@@ -150,7 +150,7 @@ impl<L: Liveness> Accepting<'_, L> {
             Some(first) if first.switches == look.switches && first.call == look.call => {
                 if look.at.duration_since(first.at) >= STEP {
                     return Err(format!(
-                        "{} does not accept: its accepting thread has slept in {}() for {} ms \
+                        "{} does not accept: its accepting thread has slept in {} for {} ms \
                          without running, while {waiting} connection(s) wait in its listener's \
                          queue. It waits for something else than the next client: does it join \
                          the client's thread (or wait for a lock) before accepting again?",

@@ -15,8 +15,8 @@
 //! - [`chat`]: `chat-server`, `chat-client`
 //! - [`ticket_office`], [`alternate`], [`bank_transfer`], [`parallel_primes`]:
 //!   chapter 2's thread programs
-//! - [`iterative_server`]: `iterative-server`
-//! - [`thread_server`]: `thread-server`
+//! - [`iterative_server`], [`thread_server`]: chapter 3's servers, each
+//!   named like its exercise
 //!
 //! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
 //! single-threaded process: the suite's way to call code that forks.

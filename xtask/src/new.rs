@@ -745,9 +745,16 @@ mod tests {
         }
         let read = |p: &str| std::fs::read_to_string(root.join(p)).expect(p);
         let programs = read("tests/src/programs/mod.rs");
-        assert!(programs.contains(
-            "pub mod fork_basics;\npub mod made_by_new_forks;\npub mod parallel_primes;"
-        ));
+        assert!(
+            programs.contains(
+                "pub mod iterative_server;\npub mod made_by_new_forks;\npub mod parallel_primes;"
+            ),
+            "{programs}"
+        );
+        assert!(
+            programs.contains("//! - [`made_by_new_forks`]: the programs `made-by-new-forks`, "),
+            "a doc line that is not a link definition: {programs}"
+        );
         assert!(programs.contains(
             "    MadeByNewForksClient(made_by_new_forks::MadeByNewForksClientArgs),\n    /// For the suite: run a probe"
         ), "{programs}");

@@ -26,7 +26,9 @@ pub fn echo_lines(stream: TcpStream) -> io::Result<()> {
     // closed; MAX_LINE + 1 bytes and no '\n': too long, stop; otherwise
     // write the line back, '\n' included.
     let peer = stream.peer_addr()?;
-    todo!("echo the lines of the client at {peer}, at most MAX_LINE bytes each (book: ch3/iterative-server.md)")
+    todo!(
+        "echo the lines of the client at {peer}, at most MAX_LINE bytes each (book: ch3/iterative-server.md)"
+    )
 }
 // ANCHOR_END: echo_lines
 
@@ -39,6 +41,8 @@ pub fn echo_lines(stream: TcpStream) -> io::Result<()> {
 pub fn serve(listener: TcpListener) -> io::Result<()> {
     // TODO: loop { accept; echo_lines(stream); log an error with eprintln! }
     let addr = listener.local_addr()?;
-    todo!("accept clients on {addr} and serve them one after another (book: ch3/iterative-server.md)")
+    todo!(
+        "accept clients on {addr} and serve them one after another (book: ch3/iterative-server.md)"
+    )
 }
 // ANCHOR_END: serve

@@ -23,6 +23,8 @@ pub fn serve(listener: TcpListener) -> io::Result<()> {
     // TODO: loop { accept; start a thread (thread::Builder) that runs
     // echo_lines(stream) and logs its error; do not join it }
     let addr = listener.local_addr()?;
-    todo!("accept clients on {addr}, each served on a thread of its own (book: ch3/thread-server.md)")
+    todo!(
+        "accept clients on {addr}, each served on a thread of its own (book: ch3/thread-server.md)"
+    )
 }
 // ANCHOR_END: serve

@@ -7,3 +7,4 @@
 
 mod ch1;
 mod ch2;
+mod ch3;

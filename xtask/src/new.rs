@@ -404,11 +404,17 @@ fn add_programs(plan: &mut Plan<'_>, names: &Names, programs: &[String]) -> Resu
         format!("tests/src/programs/{}.rs", names.snake),
         templates::programs_module(names, programs),
     )?;
-    let listed = programs
-        .iter()
-        .map(|p| format!("`{p}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    // "the program `x`", not "`x`" alone: `- [`m`]: `x`` would be a Markdown
+    // link definition, which rustdoc hides (and clippy refuses).
+    let listed = format!(
+        "the program{} {}",
+        if programs.len() == 1 { "" } else { "s" },
+        programs
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     plan.change(path, |text| {
         for program in programs {
             let variant = camel(program);
@@ -739,9 +745,16 @@ mod tests {
         }
         let read = |p: &str| std::fs::read_to_string(root.join(p)).expect(p);
         let programs = read("tests/src/programs/mod.rs");
-        assert!(programs.contains(
-            "pub mod fork_basics;\npub mod made_by_new_forks;\npub mod parallel_primes;"
-        ));
+        assert!(
+            programs.contains(
+                "pub mod iterative_server;\npub mod made_by_new_forks;\npub mod parallel_primes;"
+            ),
+            "{programs}"
+        );
+        assert!(
+            programs.contains("//! - [`made_by_new_forks`]: the programs `made-by-new-forks`, "),
+            "a doc line that is not a link definition: {programs}"
+        );
         assert!(programs.contains(
             "    MadeByNewForksClient(made_by_new_forks::MadeByNewForksClientArgs),\n    /// For the suite: run a probe"
         ), "{programs}");

@@ -13,13 +13,22 @@
 //! come. No timing is involved: a correct server never enters that state,
 //! however slow the machine.
 //!
-//! What it does not see: an accepting thread that waits some other way (it
-//! joins the client's thread, say, or waits for a lock). Such a server is
-//! still caught, by the test's answer not coming, at the harness's timeout.
+//! An accepting thread that waits some other way (it joins the client's
+//! thread, say, or waits for a lock) is seen too, when the wait is told the
+//! listener's address ([`Accepting::listening_on`]): the kernel counts the
+//! connections that wait in a listener's queue (`/proc/net/tcp`), and says
+//! whether a thread has run since it was last looked at (its count of
+//! context switches, `/proc/PID/task/TID/status`). A thread that stays
+//! asleep, outside `accept`, through two looks a [`STEP`] apart while a
+//! connection waits to be accepted is not accepting: a thread asleep in
+//! `accept` is woken by the first connection that arrives. A timed sleep
+//! (`nanosleep`) is left alone: it ends by itself.
 
-use super::Liveness;
+use super::{Liveness, STEP};
 use std::fs;
-use std::sync::OnceLock;
+use std::net::SocketAddr;
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
 
 /// A [`Liveness`] that watches a server (`watched`) and, besides, fails as
 /// soon as the server's accepting thread is blocked reading a socket.
@@ -33,6 +42,22 @@ pub struct Accepting<'a, L: Liveness> {
     tid: Tid<'a>,
     /// Which server, for the message.
     who: String,
+    /// The listener whose queue is watched, when known.
+    listener: Option<SocketAddr>,
+    /// The first look that found the thread asleep, outside `accept`, while
+    /// a connection waited.
+    stuck_since: Mutex<Option<Look>>,
+}
+
+/// What one look at the accepting thread found.
+#[derive(Debug, Clone, Copy)]
+struct Look {
+    at: Instant,
+    /// Voluntary and involuntary context switches so far: unchanged between
+    /// two looks, the thread has not run in between.
+    switches: u64,
+    /// The system call it sleeps in.
+    call: i64,
 }
 
 /// The id of the thread that runs `serve`: known, or set by the thread as
@@ -55,6 +80,8 @@ impl<'a> Accepting<'a, super::ServerThread> {
             pid: std::process::id(),
             tid: Tid::Starting(tid),
             who: who.to_string(),
+            listener: None,
+            stuck_since: Mutex::new(None),
         }
     }
 }
@@ -69,20 +96,85 @@ impl<'a> Accepting<'a, super::Program> {
             pid,
             tid: Tid::Known(i32::try_from(pid).unwrap_or(i32::MAX)),
             who: format!("`{}`", program.command_line()),
+            listener: None,
+            stuck_since: Mutex::new(None),
         }
+    }
+}
+
+impl<L: Liveness> Accepting<'_, L> {
+    /// Also fails when the accepting thread stays asleep outside `accept`
+    /// while a connection waits in the queue of the listener at `addr` (the
+    /// server's address, as it announced it): a server that joins each
+    /// client's thread, or waits for a lock, before it accepts the next.
+    pub fn listening_on(mut self, addr: SocketAddr) -> Self {
+        self.listener = Some(addr);
+        self
+    }
+
+    /// The accepting thread's id, once known.
+    fn tid(&self) -> Option<i32> {
+        match self.tid {
+            Tid::Known(tid) => Some(tid),
+            Tid::Starting(tid) => tid.get().copied(),
+        }
+    }
+
+    /// `Some(what)` when the accepting thread is, right now, blocked reading
+    /// a client's socket: the state of a server that serves one client at a
+    /// time (what an iterative server's test waits for).
+    pub fn serving_one_client(&self) -> Option<String> {
+        let tid = self.tid()?;
+        match blocked_in(self.pid, tid) {
+            Some(Blocked::Reading { call, fd }) if is_socket(self.pid, fd) => Some(format!(
+                "{} is blocked in {call}() on file descriptor {fd}, reading one client",
+                self.who
+            )),
+            _ => None,
+        }
+    }
+
+    /// The listener check of [`Accepting::listening_on`].
+    fn not_accepting(&self, addr: SocketAddr, tid: i32) -> Result<(), String> {
+        let mut stuck = self.stuck_since.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(look) = asleep_outside_accept(self.pid, tid) else {
+            *stuck = None;
+            return Ok(());
+        };
+        let waiting = accept_queue(addr).unwrap_or(0);
+        if waiting == 0 {
+            *stuck = None;
+            return Ok(());
+        }
+        match *stuck {
+            Some(first) if first.switches == look.switches && first.call == look.call => {
+                if look.at.duration_since(first.at) >= STEP {
+                    return Err(format!(
+                        "{} does not accept: its accepting thread has slept in {} for {} ms \
+                         without running, while {waiting} connection(s) wait in its listener's \
+                         queue. It waits for something else than the next client: does it join \
+                         the client's thread (or wait for a lock) before accepting again?",
+                        self.who,
+                        call_name(look.call),
+                        look.at.duration_since(first.at).as_millis()
+                    ));
+                }
+            }
+            _ => *stuck = Some(look),
+        }
+        Ok(())
     }
 }
 
 impl<L: Liveness> Liveness for Accepting<'_, L> {
     fn check(&self) -> Result<(), String> {
         self.watched.check()?;
-        let tid = match self.tid {
-            Tid::Known(tid) => tid,
-            Tid::Starting(tid) => match tid.get() {
-                Some(&tid) => tid,
-                None => return Ok(()),
-            },
+        let Some(tid) = self.tid() else {
+            return Ok(());
         };
+        if let Some(addr) = self.listener {
+            self.not_accepting(addr, tid)?;
+        }
         match blocked_in(self.pid, tid) {
             Some(Blocked::Reading { call, fd }) if is_socket(self.pid, fd) => Err(format!(
                 "{} serves one client at a time: the thread that should accept the next \
@@ -130,6 +222,84 @@ const READS: &[(i64, &str)] = &[
     (libc::SYS_recvfrom, "recvfrom"),
     (libc::SYS_recvmsg, "recvmsg"),
 ];
+
+/// The calls in which a sleeping accepting thread is accepting, or will wake
+/// by itself (a timed sleep).
+const ACCEPTING_OR_TIMED: &[i64] = &[
+    libc::SYS_accept,
+    libc::SYS_accept4,
+    libc::SYS_nanosleep,
+    libc::SYS_clock_nanosleep,
+];
+
+/// A look at thread `tid` of `pid` when it is asleep in a call other than
+/// those of [`ACCEPTING_OR_TIMED`]; `None` when it runs, is in one of them,
+/// or cannot be looked at.
+fn asleep_outside_accept(pid: u32, tid: i32) -> Option<Look> {
+    let status = fs::read_to_string(format!("/proc/{pid}/task/{tid}/status")).ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(str::trim)
+    };
+    let state = field("State:")?.chars().next()?;
+    if state != 'S' && state != 'D' {
+        return None;
+    }
+    let switches = field("voluntary_ctxt_switches:")?.parse::<u64>().ok()?
+        + field("nonvoluntary_ctxt_switches:")?.parse::<u64>().ok()?;
+    let syscall = fs::read_to_string(format!("/proc/{pid}/task/{tid}/syscall")).ok()?;
+    let call = syscall.split_whitespace().next()?.parse::<i64>().ok()?;
+    if ACCEPTING_OR_TIMED.contains(&call) {
+        return None;
+    }
+    Some(Look {
+        at: Instant::now(),
+        switches,
+        call,
+    })
+}
+
+/// A system call's name, for the message.
+fn call_name(call: i64) -> String {
+    match call {
+        libc::SYS_futex => "futex (a join, a lock or a condition variable)".to_string(),
+        libc::SYS_wait4 => "wait4".to_string(),
+        libc::SYS_waitid => "waitid".to_string(),
+        _ => READS.iter().find(|(n, _)| *n == call).map_or_else(
+            || format!("system call {call}"),
+            |(_, name)| name.to_string(),
+        ),
+    }
+}
+
+/// How many connections wait to be accepted by the IPv4 listener at `addr`:
+/// for a listening socket, `/proc/net/tcp` gives that count as its
+/// `rx_queue`.
+fn accept_queue(addr: SocketAddr) -> Option<u64> {
+    let SocketAddr::V4(v4) = addr else {
+        return None;
+    };
+    // The address as the kernel prints it: the four bytes of the IP in
+    // memory order, read as one little-endian number, then the port.
+    let local = format!(
+        "{:08X}:{:04X}",
+        u32::from_le_bytes(v4.ip().octets()),
+        v4.port()
+    );
+    let table = fs::read_to_string("/proc/net/tcp").ok()?;
+    table.lines().skip(1).find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        // sl, local_address, rem_address, st, tx_queue:rx_queue, …
+        if fields.len() > 4 && fields[1] == local && fields[3] == "0A" {
+            let rx = fields[4].split(':').nth(1)?;
+            u64::from_str_radix(rx, 16).ok()
+        } else {
+            None
+        }
+    })
+}
 
 fn parse_syscall(text: &str) -> Blocked {
     let mut fields = text.split_whitespace();

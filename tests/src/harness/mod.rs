@@ -12,7 +12,10 @@
 //! - [`liveness`]: the [`Liveness`] trait: "is the code under test still running?"
 //! - [`server`]: [`ServerThread`], a `serve(…)` call run on its own thread.
 //! - [`accepting`]: [`Accepting`], a wait that fails at once when a server
-//!   that must serve many clients is stuck reading one of them.
+//!   that must serve many clients is stuck reading one of them, or (told its
+//!   listener) asleep outside `accept` while a connection waits.
+//! - [`cpu`]: [`group_cpu_time`], the CPU time a program's threads have used,
+//!   to see a busy loop.
 //! - [`program`]: [`Program`], a runner program as a child process in its own
 //!   process group, killed with the group and reaped when dropped: the one
 //!   way the harness starts a child ([`probe()`] and [`run_measured`] use it).
@@ -49,6 +52,7 @@ pub mod accepting;
 pub mod blocked;
 pub mod bytes;
 pub mod console;
+pub mod cpu;
 pub mod deadlock;
 pub mod liveness;
 pub mod measure;
@@ -67,6 +71,7 @@ pub use accepting::Accepting;
 pub use blocked::{BlockedAt, Tid, spawn_watched, threads, threads_in_process, wait_until_blocked};
 pub use bytes::{from_hex, hex};
 pub use console::{Keyboard, Screen, ScreenWriter, Typed, keyboard, screen};
+pub use cpu::group_cpu_time;
 pub use deadlock::{Blocked, DeadlockWatch};
 pub use liveness::{Liveness, wait_for};
 pub use measure::{Measured, peak_memory, run_measured, stderr_gist};

@@ -302,6 +302,92 @@ impl TcpPeer {
         all
     }
 
+    /// Reads until exactly `n` bytes have come, and returns them; or, when no
+    /// more come, what did come and why no more did (the server closed the
+    /// connection, reset it, stopped, or sent nothing within [`TIMEOUT`]).
+    pub fn try_read_exact(
+        &mut self,
+        n: usize,
+        watched: &dyn Liveness,
+    ) -> Result<Vec<u8>, (Vec<u8>, String)> {
+        let mut got = Vec::with_capacity(n);
+        let mut chunk = vec![0u8; n.clamp(1, 64 * 1024)];
+        let outcome = wait_for(watched, || {
+            let want = (n - got.len()).min(chunk.len());
+            let read = self.reader.read(&mut chunk[..want])?;
+            got.extend_from_slice(&chunk[..read]);
+            Ok(match read {
+                0 => Some(false),
+                _ if got.len() == n => Some(true),
+                _ => None,
+            })
+        });
+        match outcome {
+            Ok(true) => Ok(got),
+            Ok(false) => Err((
+                got,
+                "end of file: the server closed the connection".to_string(),
+            )),
+            Err(WaitError::Io(e)) if e.kind() == io::ErrorKind::ConnectionReset => Err((
+                got,
+                "the server reset the connection (it closed it with unread data)".to_string(),
+            )),
+            Err(e) => Err((got, e.to_string())),
+        }
+    }
+
+    /// How many bytes have arrived that the test has not read yet, looked at
+    /// without waiting: 0 means the server has sent nothing more so far.
+    pub fn pending(&mut self) -> usize {
+        let buffered = self.reader.buffer().len();
+        let stream = self.reader.get_ref();
+        stream
+            .set_nonblocking(true)
+            .expect("making the test's socket non-blocking");
+        let mut look = [0u8; 1];
+        let waiting = match stream.peek(&mut look) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
+            Err(_) => 0,
+        };
+        stream
+            .set_nonblocking(false)
+            .expect("making the test's socket blocking again");
+        buffered + waiting
+    }
+
+    /// What has arrived and is not read yet, taken without waiting.
+    pub fn read_available(&mut self) -> Vec<u8> {
+        let mut got = self.reader.buffer().to_vec();
+        self.reader.consume(got.len());
+        let stream = self.reader.get_ref();
+        stream
+            .set_nonblocking(true)
+            .expect("making the test's socket non-blocking");
+        let mut chunk = [0u8; 8192];
+        while let Ok(n) = (&mut &*stream).read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&chunk[..n]);
+        }
+        stream
+            .set_nonblocking(false)
+            .expect("making the test's socket blocking again");
+        got
+    }
+
+    /// Aborts the connection: with `SO_LINGER` set to 0, closing the socket
+    /// sends a reset (RST) instead of the usual FIN, as a crashed client's
+    /// kernel may.
+    pub fn reset(self) {
+        let stream = self.reader.into_inner();
+        socket2::SockRef::from(&stream)
+            .set_linger(Some(std::time::Duration::ZERO))
+            .expect("setting SO_LINGER to 0");
+        drop(stream);
+    }
+
     /// Waits until the server closes the connection, failing with a report if
     /// it sends anything first or keeps the connection open.
     #[track_caller]

@@ -15,6 +15,8 @@
 //! - [`chat`]: `chat-server`, `chat-client`
 //! - [`ticket_office`], [`alternate`], [`bank_transfer`], [`parallel_primes`]:
 //!   chapter 2's thread programs
+//! - [`iterative_server`], [`thread_server`]: chapter 3's servers, each
+//!   named like its exercise
 //!
 //! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
 //! single-threaded process: the suite's way to call code that forks.
@@ -27,11 +29,13 @@ pub mod chatbot;
 pub mod copy_dir;
 pub mod failure;
 pub mod fork_basics;
+pub mod iterative_server;
 pub mod parallel_primes;
 pub mod prime_sum;
 pub mod reaper;
 pub mod split_file;
 pub mod tcp_upload;
+pub mod thread_server;
 pub mod ticket_office;
 pub mod udp_dict;
 
@@ -75,6 +79,10 @@ pub enum Program {
     BankTransfer(bank_transfer::Args),
     /// Chapter 2: time the prime sum: sequential, threads, processes.
     ParallelPrimes(parallel_primes::Args),
+    /// Chapter 3: the line echo, one client at a time (循环模型).
+    IterativeServer(iterative_server::Args),
+    /// Chapter 3: the line echo, a thread per connection.
+    ThreadServer(thread_server::Args),
     /// For the suite: run a probe (code that forks) in this fresh process.
     #[command(hide = true)]
     Probe(crate::probes::ProbeArgs),
@@ -101,6 +109,8 @@ impl Program {
             Program::Alternate(args) => alternate::run(args),
             Program::BankTransfer(args) => bank_transfer::run(args),
             Program::ParallelPrimes(args) => parallel_primes::run(args),
+            Program::IterativeServer(args) => iterative_server::run(args),
+            Program::ThreadServer(args) => thread_server::run(args),
             Program::Probe(args) => crate::probes::run(args),
         }
     }

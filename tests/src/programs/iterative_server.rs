@@ -1,0 +1,22 @@
+//! `iterative-server`: the line echo, one client at a time (chapter 3).
+
+use crate::kit::ch3::iterative_server;
+use anyhow::Context;
+use std::net::{SocketAddr, TcpListener};
+
+/// `iterative-server [--addr A]`
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Address to bind (port 0 picks a free port).
+    #[arg(long, default_value_t = super::seed_addr())]
+    pub addr: SocketAddr,
+}
+
+/// Binds, announces the address, and serves until `accept` fails.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let listener =
+        TcpListener::bind(args.addr).with_context(|| format!("binding {}", args.addr))?;
+    super::announce(listener.local_addr()?)?;
+    iterative_server::serve(listener).context("accepting clients")?;
+    Ok(())
+}

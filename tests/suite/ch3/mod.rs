@@ -1,0 +1,5 @@
+//! Chapter 3: network concurrency models and IO.
+
+mod iterative_server;
+mod line_echo;
+mod thread_server;

@@ -65,19 +65,32 @@ fn nonblocking_accept_serves_four_clients_and_logs_while_waiting() {
     );
 }
 
+/// The two numbers of a latency line: "at most 19.7 ms, on average 10.3 ms".
+fn latencies(line: &str) -> (f64, f64) {
+    let numbers: Vec<f64> = line
+        .split_whitespace()
+        .filter_map(|word| word.parse().ok())
+        .collect();
+    match numbers[..] {
+        [.., most, average] => (most, average),
+        _ => panic!("no latencies in {line:?}"),
+    }
+}
+
 #[test]
 fn busy_loop_burns_cpu_that_the_bounded_waits_do_not() {
     let lines = run(env!("CARGO_BIN_EXE_busy-loop"), &[]);
-    assert_eq!(lines.len(), 3, "{lines:?}");
-    let calls: Vec<u64> = lines
+    assert_eq!(lines.len(), 8, "{lines:?}");
+    assert_eq!(lines[0], "waiting 300 ms for nobody:", "{lines:?}");
+    let calls: Vec<u64> = lines[1..4]
         .iter()
         .map(|l| number_before(l, " accept calls"))
         .collect();
-    let cpu: Vec<u64> = lines
+    let cpu: Vec<u64> = lines[1..4]
         .iter()
         .map(|l| number_before(l, "ms of CPU"))
         .collect();
-    assert!(lines[0].starts_with("busy loop"), "{lines:?}");
+    assert!(lines[1].starts_with("  busy loop"), "{lines:?}");
     // The busy loop asks thousands of times and uses CPU for much of its
     // 300 ms (less on a loaded machine, but far more than the others).
     assert!(calls[0] > 1000 && cpu[0] >= 20, "{lines:?}");
@@ -85,6 +98,19 @@ fn busy_loop_burns_cpu_that_the_bounded_waits_do_not() {
     assert!((2..=16).contains(&calls[1]), "{lines:?}");
     assert!((2..=4).contains(&calls[2]), "{lines:?}");
     assert!(cpu[1] <= 10 && cpu[2] <= 10, "the waits sleep: {lines:?}");
+    assert!(lines[4].starts_with("a client connects"), "{lines:?}");
+    // Sleeping 20 ms between passes, a client waits for the next pass: 10 ms
+    // on average. A blocked accept takes it as soon as it comes.
+    let (sleep_most, sleep_average) = latencies(&lines[6]);
+    let (_, timeout_average) = latencies(&lines[7]);
+    assert!(
+        sleep_most >= 10.0 && sleep_average >= 4.0,
+        "clients wait for the next pass: {lines:?}"
+    );
+    assert!(
+        timeout_average < sleep_average,
+        "a blocked accept wakes when the client comes: {lines:?}"
+    );
 }
 
 #[test]

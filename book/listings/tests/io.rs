@@ -131,8 +131,20 @@ fn select_demo_reports_what_is_ready_and_refuses_fd_setsize() {
         "descriptor 1024: at or above FD_SETSIZE, refused and closed",
         "FdSet::insert(1024) panics: \"fd must be in the range 0..FD_SETSIZE\"",
     ];
-    assert_eq!(lines.len(), expected_starts.len(), "{lines:?}");
-    for (line, start) in lines.iter().zip(expected_starts) {
+    // Where the hard limit on open files is 1024, no descriptor can be
+    // numbered 1024: the demo says so instead of showing the refusal.
+    let limited = lines.len() == 12 && lines[11].starts_with("cannot get a descriptor");
+    let expected = if limited {
+        &expected_starts[..11]
+    } else {
+        &expected_starts[..]
+    };
+    assert_eq!(
+        lines.len(),
+        expected.len() + usize::from(limited),
+        "{lines:?}"
+    );
+    for (line, start) in lines.iter().zip(expected) {
         assert!(line.starts_with(start), "{start:?} expected: {lines:?}");
     }
 }

@@ -63,3 +63,18 @@
 //!   `parking_lot`'s deadlock detector.
 //! - `python/gil_experiment.py` (not Rust): the seed's GIL experiment in
 //!   CPython, to compare with `cargo xtask run parallel-primes`.
+//!
+//! ## Chapter 3: blocking IO, select, epoll (ch3/blocking-io.md, select.md, epoll.md)
+//!
+//! - `nonblocking-accept`: the seed's non-blocking accept loop and its
+//!   timeout variant (§3.3.3): `WouldBlock` as "nobody yet", other work meanwhile,
+//!   a bounded wait between passes; it drives its own four clients.
+//! - `busy-loop`: what waiting costs, measured: the CPU time of a busy loop,
+//!   of a sleeping loop and of a blocked `accept`, and how long a client
+//!   waits to be accepted by each.
+//! - `select-demo`: the seed's select demonstration (§3.3.4): a listener, a
+//!   UDP socket and a pipe watched at once; writable sockets and regular
+//!   files always ready; a descriptor at `FD_SETSIZE` refused.
+//! - `epoll-demo`: the same sources with epoll, then level-triggered (or,
+//!   with `--edge`, edge-triggered) wake-ups of a reader that does not
+//!   drain, and one that drains until `WouldBlock`.

@@ -282,3 +282,36 @@ fn the_parent_closes_its_copy_of_each_connection() {
          of the accepted socket right after the fork, so the child's is the only one",
     );
 }
+
+/// How long the client of [`a_client_silent_for_a_while_is_still_served`]
+/// stays silent in the middle of a line.
+const SILENCE: Duration = Duration::from_millis(300);
+
+#[test]
+fn a_client_silent_for_a_while_is_still_served() {
+    let server = MODEL.start();
+    let watch = ForkWatch { server: &server };
+    let mut peer = server.connect();
+    peer.send(b"before the pause\n");
+    expect_echo(
+        &mut peer,
+        &watch,
+        b"before the pause\n",
+        "each client is served by its own child, which runs echo_lines",
+    );
+    peer.send(b"half a line, ");
+    // Not a wait for the server: the silence it must sit through.
+    std::thread::sleep(SILENCE);
+    peer.send(b"then the rest\n");
+    expect_echo(
+        &mut peer,
+        &watch,
+        b"half a line, then the rest\n",
+        &format!(
+            "a client may be silent as long as it likes ({} ms here): the accepted socket \
+             inherits the listener's options, so a timeout given to accept must be taken off \
+             the client's socket (set_read_timeout(None)) before echo_lines reads it",
+            SILENCE.as_millis()
+        ),
+    );
+}

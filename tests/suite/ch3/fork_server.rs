@@ -9,7 +9,7 @@
 //! processes" are the group's, read from `/proc/PID/stat`.
 
 use super::line_echo::{Kind, Model, Running, expect_echo, line_echo_conformance};
-use netkit_tests::harness::{Liveness, Report, STEP, TcpPeer, wait_for};
+use netkit_tests::harness::{Liveness, Report, STEP, TcpPeer};
 use std::fs;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

@@ -126,12 +126,43 @@ fn short_client(server: &Running, watch: &ForkWatch, line: &str) {
     );
 }
 
+/// Process `pid`'s count of context switches when it is asleep in
+/// `accept`; `None` when it runs, or sleeps anywhere else.
+fn asleep_in_accept(pid: u32) -> Option<u64> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(str::trim)
+    };
+    if !field("State:")?.starts_with('S') || !in_accept(pid) {
+        return None;
+    }
+    Some(
+        field("voluntary_ctxt_switches:")?.parse::<u64>().ok()?
+            + field("nonvoluntary_ctxt_switches:")?.parse::<u64>().ok()?,
+    )
+}
+
+/// Zombies seen while the parent slept in `accept`: if the parent is later
+/// asleep in `accept` again, having run since, it came back from `accept`
+/// after they ended, and a parent that reaps as its loop goes round has
+/// reaped them. That state, seen once, is a parent that does not reap: no
+/// deadline involved. (A parent that waits elsewhere, in `poll` say, is
+/// judged by [`REAP_WITHIN`] alone.)
+struct ZombiesSeen {
+    zombies: Vec<u32>,
+    switches: u64,
+}
+
 /// Waits, at most [`REAP_WITHIN`], until the server has no process but the
 /// parent; or fails, saying what is left.
 #[track_caller]
 fn expect_only_the_parent(server: &Running, watch: &ForkWatch, sent: &str) {
     let group = server.program.pid();
     let start = Instant::now();
+    let mut seen: Option<ZombiesSeen> = None;
     loop {
         watch.check().unwrap_or_else(|why| {
             Report::sent(sent)
@@ -140,9 +171,47 @@ fn expect_only_the_parent(server: &Running, watch: &ForkWatch, sent: &str) {
                 .cause("a child must end with _exit after its client, never loop back to accept")
                 .fail()
         });
+        // The parent, then its children, then the parent again: unchanged,
+        // it slept in accept all along, while those zombies existed.
+        let before = asleep_in_accept(group);
         let left = children_in_group(group);
         if left.is_empty() {
             return;
+        }
+        let zombies: Vec<u32> = left
+            .iter()
+            .filter(|m| m.state == 'Z')
+            .map(|m| m.pid)
+            .collect();
+        let after = asleep_in_accept(group);
+        if let (Some(earlier), Some(switches)) = (&seen, after)
+            && switches != earlier.switches
+            && let Some(zombie) = zombies.iter().find(|z| earlier.zombies.contains(z))
+        {
+            Report::sent(sent)
+                .expected("each finished child reaped the next time the parent's loop goes round")
+                .got(format!(
+                    "child {zombie} a zombie while the parent slept in accept, and still one \
+                     after the parent came back from accept and went into it again ({} \
+                     process(es) left: {})",
+                    left.len(),
+                    describe(&left)
+                ))
+                .cause(
+                    "finished children are not reaped: call waitpid(None, WNOHANG) in a loop \
+                     each time accept returns (it returns at least every timeout you give it)",
+                )
+                .fail();
+        }
+        if seen.is_none()
+            && !zombies.is_empty()
+            && let (Some(b), Some(a)) = (before, after)
+            && a == b
+        {
+            seen = Some(ZombiesSeen {
+                zombies,
+                switches: a,
+            });
         }
         if start.elapsed() > REAP_WITHIN {
             let zombies = left.iter().filter(|m| m.state == 'Z').count();

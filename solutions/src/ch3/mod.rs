@@ -1,9 +1,11 @@
 //! Chapter 3: network concurrency models and IO.
 //!
+//! - [`fork_server`]: a process per connection.
 //! - [`iterative_server`]: the iterative server.
 //! - [`line_echo`]: the line echo of one connection, given (not an exercise).
 //! - [`thread_server`]: a thread per connection.
 
+pub mod fork_server;
 pub mod iterative_server;
 pub mod line_echo;
 pub mod thread_server;

@@ -15,7 +15,7 @@
 //! - [`chat`]: `chat-server`, `chat-client`
 //! - [`ticket_office`], [`alternate`], [`bank_transfer`], [`parallel_primes`]:
 //!   chapter 2's thread programs
-//! - [`iterative_server`], [`thread_server`]: chapter 3's servers, each
+//! - [`iterative_server`], [`fork_server`], [`thread_server`]: chapter 3's servers, each
 //!   named like its exercise
 //!
 //! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
@@ -29,6 +29,7 @@ pub mod chatbot;
 pub mod copy_dir;
 pub mod failure;
 pub mod fork_basics;
+pub mod fork_server;
 pub mod iterative_server;
 pub mod parallel_primes;
 pub mod prime_sum;
@@ -81,6 +82,8 @@ pub enum Program {
     ParallelPrimes(parallel_primes::Args),
     /// Chapter 3: the line echo, one client at a time (循环模型).
     IterativeServer(iterative_server::Args),
+    /// Chapter 3: the line echo, a process per connection.
+    ForkServer(fork_server::Args),
     /// Chapter 3: the line echo, a thread per connection.
     ThreadServer(thread_server::Args),
     /// For the suite: run a probe (code that forks) in this fresh process.
@@ -110,6 +113,7 @@ impl Program {
             Program::BankTransfer(args) => bank_transfer::run(args),
             Program::ParallelPrimes(args) => parallel_primes::run(args),
             Program::IterativeServer(args) => iterative_server::run(args),
+            Program::ForkServer(args) => fork_server::run(args),
             Program::ThreadServer(args) => thread_server::run(args),
             Program::Probe(args) => crate::probes::run(args),
         }

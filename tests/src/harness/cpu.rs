@@ -15,27 +15,10 @@ use std::time::Duration;
 /// whose id is its pid, with the children it forks). Threads that have ended
 /// no longer count.
 pub fn group_cpu_time(pgid: u32) -> Duration {
-    let Ok(entries) = fs::read_dir("/proc") else {
-        return Duration::ZERO;
-    };
-    let mut total = Duration::ZERO;
-    for pid in entries
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-    {
-        if process_group(pid) == Some(pgid) {
-            total += process_cpu_time(pid);
-        }
-    }
-    total
-}
-
-/// The process group of `pid`, from `/proc/PID/stat` (its fifth field).
-fn process_group(pid: u32) -> Option<u32> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name, in parentheses, may hold spaces: count after it.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(2)?.parse().ok()
+    super::program::group_members(pgid)
+        .into_iter()
+        .map(|(pid, _)| process_cpu_time(pid))
+        .sum()
 }
 
 /// The CPU time of every thread of `pid`.

@@ -103,6 +103,7 @@ impl Program {
     /// its environment.
     #[track_caller]
     pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Self {
+        adopt_orphans();
         let runner = runner_path();
         let command_line = format!("netkit {}", args.join(" "));
         let mut child = Command::new(&runner)
@@ -458,6 +459,69 @@ impl Drop for Program {
         let pgid = nix::unistd::Pid::from_raw(child.id() as i32);
         let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGKILL);
         let _ = child.wait();
+        reap_adopted(pgid);
         self.copy_panics_to_test_output();
     }
+}
+
+/// Makes this test process a *child subreaper* (Linux `prctl`), once: when
+/// a program's own children outlive it (a fork server killed at the end of
+/// a test, with clients still open), they become ours, not xtask's, and
+/// [`reap_adopted`] can collect them. Probes, which run student code that
+/// forks, are separate processes with their own subreaper.
+fn adopt_orphans() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = nix::sys::prctl::set_child_subreaper(true);
+    });
+}
+
+/// Reaps what is left of the killed group `pgid` once its leader is reaped:
+/// its members, killed with it, are re-parented to this process as their
+/// parents die. Each is waited for by its own pid, never `waitpid(-1)`, so no
+/// other test's child is taken. Bounded by [`TIMEOUT`]; SIGKILL ends every
+/// member long before.
+fn reap_adopted(pgid: nix::unistd::Pid) {
+    let me = std::process::id();
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let members = group_members(pgid.as_raw() as u32);
+        if members.is_empty() || Instant::now() >= deadline {
+            return;
+        }
+        let ours: Vec<u32> = members
+            .iter()
+            .filter(|&&(_, ppid)| ppid == me)
+            .map(|&(pid, _)| pid)
+            .collect();
+        if ours.is_empty() {
+            // Their parents, members too, are still dying.
+            std::thread::park_timeout(std::time::Duration::from_millis(1));
+        }
+        for pid in ours {
+            let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(pid as i32), None);
+        }
+    }
+}
+
+/// The processes of the process group `pgrp`, zombies included, each with
+/// its parent: `(pid, ppid)`, from `/proc/PID/stat`.
+pub(crate) fn group_members(pgrp: u32) -> Vec<(u32, u32)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // `pid (name) state ppid pgrp …`: the name may hold spaces and
+            // parentheses, so count the fields after the last `)`.
+            let (_, rest) = stat.rsplit_once(')')?;
+            let mut fields = rest.split_whitespace().skip(1);
+            let ppid = fields.next()?.parse::<u32>().ok()?;
+            let group = fields.next()?.parse::<u32>().ok()?;
+            (group == pgrp).then_some((pid, ppid))
+        })
+        .collect()
 }

@@ -2,8 +2,10 @@
 //!
 //! - [`iterative_server`]: the iterative server.
 //! - [`line_echo`]: the line echo of one connection, given (not an exercise).
+//! - [`pool_server`]: a pool of threads.
 //! - [`thread_server`]: a thread per connection.
 
 pub mod iterative_server;
 pub mod line_echo;
+pub mod pool_server;
 pub mod thread_server;

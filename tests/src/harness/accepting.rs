@@ -187,6 +187,60 @@ impl<L: Liveness> Liveness for Accepting<'_, L> {
     }
 }
 
+impl<L: Liveness> Accepting<'_, L> {
+    /// Whether the accepting thread is, right now, asleep in `accept`: it
+    /// has finished with every connection it accepted before, and waits for
+    /// the next.
+    pub fn asleep_in_accept(&self) -> bool {
+        let Some(tid) = self.tid() else {
+            return false;
+        };
+        let state = fs::read_to_string(format!("/proc/{}/task/{tid}/stat", self.pid))
+            .ok()
+            .and_then(|stat| {
+                // `pid (comm) S …`: the state follows the last ')'.
+                let (_, rest) = stat.rsplit_once(')')?;
+                rest.split_whitespace().next()?.chars().next()
+            });
+        let call = fs::read_to_string(format!("/proc/{}/task/{tid}/syscall", self.pid))
+            .ok()
+            .and_then(|text| text.split_whitespace().next()?.parse::<i64>().ok());
+        state == Some('S') && matches!(call, Some(c) if c == libc::SYS_accept || c == libc::SYS_accept4)
+    }
+}
+
+/// How many threads process `pid` has now (its entries in
+/// `/proc/PID/task`): a pool's workers and its accepting thread.
+pub fn thread_count(pid: u32) -> usize {
+    fs::read_dir(format!("/proc/{pid}/task")).map_or(0, |tasks| tasks.count())
+}
+
+/// How many threads of process `pid` are, right now, blocked reading a
+/// socket: in a blocking server, the clients being served and waited for.
+pub fn threads_reading_sockets(pid: u32) -> usize {
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .filter_map(|task| task.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&tid| {
+            matches!(blocked_in(pid, tid), Some(Blocked::Reading { fd, .. }) if is_socket(pid, fd))
+        })
+        .count()
+}
+
+/// How many sockets process `pid` holds open (its file descriptors that
+/// are sockets): a server's listener and the connections it has accepted
+/// and not yet closed.
+pub fn sockets_held(pid: u32) -> usize {
+    let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return 0;
+    };
+    fds.filter_map(|fd| fs::read_link(fd.ok()?.path()).ok())
+        .filter(|target| target.to_string_lossy().starts_with("socket:"))
+        .count()
+}
+
 /// What a blocked thread is doing, as far as the test cares.
 #[derive(Debug, PartialEq, Eq)]
 enum Blocked {

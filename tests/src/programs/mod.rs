@@ -15,7 +15,7 @@
 //! - [`chat`]: `chat-server`, `chat-client`
 //! - [`ticket_office`], [`alternate`], [`bank_transfer`], [`parallel_primes`]:
 //!   chapter 2's thread programs
-//! - [`iterative_server`], [`thread_server`]: chapter 3's servers, each
+//! - [`iterative_server`], [`thread_server`], [`pool_server`]: chapter 3's servers, each
 //!   named like its exercise
 //!
 //! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
@@ -31,6 +31,7 @@ pub mod failure;
 pub mod fork_basics;
 pub mod iterative_server;
 pub mod parallel_primes;
+pub mod pool_server;
 pub mod prime_sum;
 pub mod reaper;
 pub mod split_file;
@@ -83,6 +84,8 @@ pub enum Program {
     IterativeServer(iterative_server::Args),
     /// Chapter 3: the line echo, a thread per connection.
     ThreadServer(thread_server::Args),
+    /// Chapter 3: the line echo, a pool of threads and a bounded queue.
+    PoolServer(pool_server::Args),
     /// For the suite: run a probe (code that forks) in this fresh process.
     #[command(hide = true)]
     Probe(crate::probes::ProbeArgs),
@@ -111,6 +114,7 @@ impl Program {
             Program::ParallelPrimes(args) => parallel_primes::run(args),
             Program::IterativeServer(args) => iterative_server::run(args),
             Program::ThreadServer(args) => thread_server::run(args),
+            Program::PoolServer(args) => pool_server::run(args),
             Program::Probe(args) => crate::probes::run(args),
         }
     }

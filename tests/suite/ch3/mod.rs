@@ -2,4 +2,5 @@
 
 mod iterative_server;
 mod line_echo;
+mod pool_server;
 mod thread_server;

@@ -241,6 +241,64 @@ pub fn sockets_held(pid: u32) -> usize {
         .count()
 }
 
+/// Every thread of process `pid` with its count of context switches, when
+/// every one of them is asleep right now (state `S` or `D`); `None` when one
+/// runs, or is runnable. Two such looks that are equal found nobody woken in
+/// between: nothing happened in the process meanwhile.
+pub fn all_threads_asleep(pid: u32) -> Option<Vec<(i32, u64)>> {
+    let mut threads: Vec<(i32, u64)> = Vec::new();
+    for task in fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let tid = task.ok()?.file_name().to_str()?.parse::<i32>().ok()?;
+        let status = fs::read_to_string(format!("/proc/{pid}/task/{tid}/status")).ok()?;
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(str::trim)
+        };
+        let state = field("State:")?.chars().next()?;
+        if state != 'S' && state != 'D' {
+            return None;
+        }
+        let switches = field("voluntary_ctxt_switches:")?.parse::<u64>().ok()?
+            + field("nonvoluntary_ctxt_switches:")?.parse::<u64>().ok()?;
+        threads.push((tid, switches));
+    }
+    threads.sort_unstable();
+    Some(threads)
+}
+
+/// How many bytes wait unread, in all, on the connections that the IPv4
+/// listener at `addr` has accepted or will accept (`/proc/net/tcp`: the
+/// established sockets whose local address is `addr`, and their
+/// `rx_queue`): what clients have sent that the server has not read yet.
+pub fn unread_by_server(addr: SocketAddr) -> u64 {
+    let SocketAddr::V4(v4) = addr else {
+        return 0;
+    };
+    let local = format!(
+        "{:08X}:{:04X}",
+        u32::from_le_bytes(v4.ip().octets()),
+        v4.port()
+    );
+    let Ok(table) = fs::read_to_string("/proc/net/tcp") else {
+        return 0;
+    };
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // sl, local_address, rem_address, st (01: established), tx:rx, …
+            if fields.len() > 4 && fields[1] == local && fields[3] == "01" {
+                u64::from_str_radix(fields[4].split(':').nth(1)?, 16).ok()
+            } else {
+                None
+            }
+        })
+        .sum()
+}
+
 /// What a blocked thread is doing, as far as the test cares.
 #[derive(Debug, PartialEq, Eq)]
 enum Blocked {

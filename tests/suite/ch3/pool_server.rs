@@ -15,9 +15,12 @@
 
 use super::line_echo::{Kind, Model, expect_echo, line_echo_conformance};
 use netkit_tests::harness::{
-    Accepting, Liveness, Program, Report, STEP, Task, TcpPeer, loopback_listener, show,
-    sockets_held, thread_count, threads_reading_sockets, wait_for,
+    Accepting, Liveness, Program, Report, STEP, Task, TcpPeer, all_threads_asleep,
+    loopback_listener, show, sockets_held, thread_count, threads_reading_sockets,
+    unread_by_server, wait_for,
 };
+use std::sync::Mutex;
+use std::time::Instant;
 use netkit_tests::kit::ch3::pool_server::{self, BUSY};
 use std::io;
 use std::net::SocketAddr;
@@ -81,6 +84,7 @@ impl Pool {
         PoolWatch {
             pool: self,
             accepting: Accepting::program(&self.program).listening_on(self.addr),
+            idle_since: Mutex::new(None),
         }
     }
 }
@@ -89,10 +93,14 @@ impl Pool {
 /// never does: it stopped; its accepting thread waits outside `accept`
 /// while a connection waits for it; it has more or fewer threads than its
 /// workers and the accepting thread; it holds more connections than its
-/// workers and queue (and the one it is turning away).
+/// workers and queue (and the one it is turning away); or a worker stays
+/// idle while a client's bytes wait unread.
 struct PoolWatch<'a> {
     pool: &'a Pool,
     accepting: Accepting<'a, Program>,
+    /// The first look that found every thread asleep, fewer workers than
+    /// all reading a client, and bytes unread.
+    idle_since: Mutex<Option<(Instant, Vec<(i32, u64)>)>>,
 }
 
 impl Liveness for PoolWatch<'_> {
@@ -137,6 +145,41 @@ impl Liveness for PoolWatch<'_> {
                  left open?",
                 self.pool.name()
             ));
+        }
+        self.idle_worker_while_a_client_waits()
+    }
+}
+
+impl PoolWatch<'_> {
+    /// A queued client's bytes wait unread only while every worker serves
+    /// someone (each blocked reading its client, in these tests). Every
+    /// thread asleep, fewer of them reading than there are workers, bytes
+    /// unread, and nobody woken between two looks a STEP apart: a worker
+    /// is idle that can never take the client. (A worker woken by `send`
+    /// is runnable, not asleep, until it has taken the connection.)
+    fn idle_worker_while_a_client_waits(&self) -> Result<(), String> {
+        let pid = self.pool.pid();
+        let mut idle_since = self.idle_since.lock().unwrap_or_else(|p| p.into_inner());
+        let reading = threads_reading_sockets(pid);
+        let look = all_threads_asleep(pid).filter(|_| {
+            reading < self.pool.workers && unread_by_server(self.pool.addr) > 0
+        });
+        let Some(look) = look else {
+            *idle_since = None;
+            return Ok(());
+        };
+        match idle_since.as_ref() {
+            Some((at, first)) if *first == look => {
+                if at.elapsed() >= STEP {
+                    return Err(format!(
+                        "{} has a client's bytes unread while only {reading} of its {}                          workers read a client, and none of its threads has woken for {} ms:                          an idle worker cannot take the queued connection. Is the queue's                          lock held while a client is served? (`while let Ok(c) =                          rx.lock().unwrap().recv() {{ … }}` keeps the guard for the whole                          body: take the connection in a `let` statement of its own)",
+                        self.pool.name(),
+                        self.pool.workers,
+                        at.elapsed().as_millis()
+                    ));
+                }
+            }
+            _ => *idle_since = Some((Instant::now(), look)),
         }
         Ok(())
     }

@@ -71,7 +71,6 @@ pub fn serve(listener: TcpListener, workers: usize, queue: usize) -> io::Result<
 }
 // ANCHOR_END: serve
 
-// ANCHOR: work
 /// A worker: takes the next connection from the queue, serves it to the
 /// end, and takes the next, until the queue is gone.
 fn work(from_acceptor: &Mutex<Receiver<Accepted>>) {
@@ -92,9 +91,7 @@ fn work(from_acceptor: &Mutex<Receiver<Accepted>>) {
         }
     }
 }
-// ANCHOR_END: work
 
-// ANCHOR: turn_away
 /// Tells a client that the server is busy, and closes its connection (by
 /// dropping the stream). The write must not wait either: the socket is made
 /// non-blocking first. A new connection's send buffer is empty, so the line
@@ -107,4 +104,3 @@ fn turn_away(mut stream: TcpStream, peer: SocketAddr) {
         eprintln!("pool-server: client {peer}, turned away: {e}");
     }
 }
-// ANCHOR_END: turn_away

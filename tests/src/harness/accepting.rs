@@ -205,7 +205,8 @@ impl<L: Liveness> Accepting<'_, L> {
         let call = fs::read_to_string(format!("/proc/{}/task/{tid}/syscall", self.pid))
             .ok()
             .and_then(|text| text.split_whitespace().next()?.parse::<i64>().ok());
-        state == Some('S') && matches!(call, Some(c) if c == libc::SYS_accept || c == libc::SYS_accept4)
+        state == Some('S')
+            && matches!(call, Some(c) if c == libc::SYS_accept || c == libc::SYS_accept4)
     }
 }
 

@@ -16,14 +16,14 @@
 use super::line_echo::{Kind, Model, expect_echo, line_echo_conformance};
 use netkit_tests::harness::{
     Accepting, Liveness, Program, Report, STEP, Task, TcpPeer, all_threads_asleep,
-    loopback_listener, show, sockets_held, thread_count, threads_reading_sockets,
-    unread_by_server, wait_for,
+    loopback_listener, show, sockets_held, thread_count, threads_reading_sockets, unread_by_server,
+    wait_for,
 };
-use std::sync::Mutex;
-use std::time::Instant;
 use netkit_tests::kit::ch3::pool_server::{self, BUSY};
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::Instant;
 
 /// 48 workers: the 40 interleaved clients, the one that holds half a line,
 /// and room to spare; every client the conformance tests connect is served.
@@ -100,20 +100,21 @@ struct PoolWatch<'a> {
     accepting: Accepting<'a, Program>,
     /// The first look that found every thread asleep, fewer workers than
     /// all reading a client, and bytes unread.
-    idle_since: Mutex<Option<(Instant, Vec<(i32, u64)>)>>,
+    idle_since: Mutex<Option<(Instant, Asleep)>>,
 }
+
+/// Every thread of the server, with its count of context switches, as
+/// [`all_threads_asleep`] saw them.
+type Asleep = Vec<(i32, u64)>;
 
 impl Liveness for PoolWatch<'_> {
     fn check(&self) -> Result<(), String> {
-        let Pool {
-            workers, queue, ..
-        } = *self.pool;
+        let Pool { workers, queue, .. } = *self.pool;
         self.accepting.check().map_err(|why| {
             format!(
                 "{why}. In a pool: the accepting thread must never wait for a worker. \
-                 `send` on a full sync_channel waits for room (and a lock held while \
-                 serving makes it wait too); `try_send` returns Full at once, and the \
-                 client is turned away"
+                 `send` on a full sync_channel waits for room; `try_send` returns Full \
+                 at once, and the client is turned away"
             )
         })?;
         let pid = self.pool.pid();
@@ -161,9 +162,8 @@ impl PoolWatch<'_> {
         let pid = self.pool.pid();
         let mut idle_since = self.idle_since.lock().unwrap_or_else(|p| p.into_inner());
         let reading = threads_reading_sockets(pid);
-        let look = all_threads_asleep(pid).filter(|_| {
-            reading < self.pool.workers && unread_by_server(self.pool.addr) > 0
-        });
+        let look = all_threads_asleep(pid)
+            .filter(|_| reading < self.pool.workers && unread_by_server(self.pool.addr) > 0);
         let Some(look) = look else {
             *idle_since = None;
             return Ok(());
@@ -172,7 +172,12 @@ impl PoolWatch<'_> {
             Some((at, first)) if *first == look => {
                 if at.elapsed() >= STEP {
                     return Err(format!(
-                        "{} has a client's bytes unread while only {reading} of its {}                          workers read a client, and none of its threads has woken for {} ms:                          an idle worker cannot take the queued connection. Is the queue's                          lock held while a client is served? (`while let Ok(c) =                          rx.lock().unwrap().recv() {{ … }}` keeps the guard for the whole                          body: take the connection in a `let` statement of its own)",
+                        "{} has a client's bytes unread while only {reading} of its {} \
+                         workers read a client, and none of its threads has woken for {} ms: \
+                         an idle worker cannot take the queued connection. Is the queue's \
+                         lock held while a client is served? (`while let Ok(c) = \
+                         rx.lock().unwrap().recv() {{ … }}` keeps the guard for the whole \
+                         body: take the connection in a `let` statement of its own)",
                         self.pool.name(),
                         self.pool.workers,
                         at.elapsed().as_millis()
@@ -269,7 +274,10 @@ fn expect_nothing_yet(pool: &Pool, peer: &mut TcpPeer, why: &str) {
 /// Reads the busy line on `peer`, then the end of the connection.
 #[track_caller]
 fn expect_turned_away(peer: &mut TcpPeer, watch: &PoolWatch) {
-    let expected = format!("the line {} at once, then the connection closed", show(BUSY));
+    let expected = format!(
+        "the line {} at once, then the connection closed",
+        show(BUSY)
+    );
     let line = peer.read_line(watch, &expected);
     if format!("{line}\n").as_bytes() != BUSY {
         Report::sent(peer.sent())
@@ -297,7 +305,12 @@ fn turns_a_client_away_with_one_line_when_workers_and_queue_are_full() {
     let mut b = pool.connect();
     round_trip(&mut b, &watch, b"b\n", served);
     // Both workers serve a client, and wait in read for its next line.
-    wait_until_reading(&pool, &watch, 2, "a line from each of two clients, then nothing");
+    wait_until_reading(
+        &pool,
+        &watch,
+        2,
+        "a line from each of two clients, then nothing",
+    );
     // The third waits in the queue, its line unread.
     let mut c = pool.connect();
     c.send(b"queued\n");
@@ -326,7 +339,10 @@ fn turns_a_client_away_with_one_line_when_workers_and_queue_are_full() {
     expect_nothing_yet(&pool, &mut c, "both workers are still serving a client");
     // A leaves: its worker takes the queued client, and its line comes back.
     a.shutdown_write();
-    a.expect_closed(&watch, "the connection closed when the client closed its side");
+    a.expect_closed(
+        &watch,
+        "the connection closed when the client closed its side",
+    );
     expect_echo(
         &mut c,
         &watch,
@@ -415,7 +431,10 @@ fn a_client_that_leaves_frees_its_worker_for_the_next_in_the_queue() {
     let freed = "a worker whose client has left takes the next connection from the queue, \
                  in the order they came: the worker loops";
     a.shutdown_write();
-    a.expect_closed(&watch, "the connection closed when the client closed its side");
+    a.expect_closed(
+        &watch,
+        "the connection closed when the client closed its side",
+    );
     expect_echo(&mut b, &watch, b"b waits\n", freed);
     wait_until_reading(&pool, &watch, 1, "b's line, echoed");
     expect_nothing_yet(&pool, &mut c, "the one worker serves b now");

@@ -36,7 +36,7 @@ pub fn serve(listener: TcpListener, workers: usize, queue: usize) -> io::Result<
     // write BUSY (without blocking) and drop the stream }
     let addr = listener.local_addr()?;
     todo!(
-        "accept clients on {addr} for a pool of {workers} workers and a queue of {queue} \
+        "accept clients on {addr} for {workers} worker thread(s) and a queue of {queue} \
          (book: ch3/pool-server.md, \"Your task\")"
     )
 }

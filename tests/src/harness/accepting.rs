@@ -187,6 +187,119 @@ impl<L: Liveness> Liveness for Accepting<'_, L> {
     }
 }
 
+impl<L: Liveness> Accepting<'_, L> {
+    /// Whether the accepting thread is, right now, asleep in `accept`: it
+    /// has finished with every connection it accepted before, and waits for
+    /// the next.
+    pub fn asleep_in_accept(&self) -> bool {
+        let Some(tid) = self.tid() else {
+            return false;
+        };
+        let state = fs::read_to_string(format!("/proc/{}/task/{tid}/stat", self.pid))
+            .ok()
+            .and_then(|stat| {
+                // `pid (comm) S …`: the state follows the last ')'.
+                let (_, rest) = stat.rsplit_once(')')?;
+                rest.split_whitespace().next()?.chars().next()
+            });
+        let call = fs::read_to_string(format!("/proc/{}/task/{tid}/syscall", self.pid))
+            .ok()
+            .and_then(|text| text.split_whitespace().next()?.parse::<i64>().ok());
+        state == Some('S')
+            && matches!(call, Some(c) if c == libc::SYS_accept || c == libc::SYS_accept4)
+    }
+}
+
+/// How many threads process `pid` has now (its entries in
+/// `/proc/PID/task`): a pool's workers and its accepting thread.
+pub fn thread_count(pid: u32) -> usize {
+    fs::read_dir(format!("/proc/{pid}/task")).map_or(0, |tasks| tasks.count())
+}
+
+/// How many threads of process `pid` are, right now, blocked reading a
+/// socket: in a blocking server, the clients being served and waited for.
+pub fn threads_reading_sockets(pid: u32) -> usize {
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .filter_map(|task| task.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&tid| {
+            matches!(blocked_in(pid, tid), Some(Blocked::Reading { fd, .. }) if is_socket(pid, fd))
+        })
+        .count()
+}
+
+/// How many sockets process `pid` holds open (its file descriptors that
+/// are sockets): a server's listener and the connections it has accepted
+/// and not yet closed.
+pub fn sockets_held(pid: u32) -> usize {
+    let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return 0;
+    };
+    fds.filter_map(|fd| fs::read_link(fd.ok()?.path()).ok())
+        .filter(|target| target.to_string_lossy().starts_with("socket:"))
+        .count()
+}
+
+/// Every thread of process `pid` with its count of context switches, when
+/// every one of them is asleep right now (state `S` or `D`); `None` when one
+/// runs, or is runnable. Two such looks that are equal found nobody woken in
+/// between: nothing happened in the process meanwhile.
+pub fn all_threads_asleep(pid: u32) -> Option<Vec<(i32, u64)>> {
+    let mut threads: Vec<(i32, u64)> = Vec::new();
+    for task in fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let tid = task.ok()?.file_name().to_str()?.parse::<i32>().ok()?;
+        let status = fs::read_to_string(format!("/proc/{pid}/task/{tid}/status")).ok()?;
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(str::trim)
+        };
+        let state = field("State:")?.chars().next()?;
+        if state != 'S' && state != 'D' {
+            return None;
+        }
+        let switches = field("voluntary_ctxt_switches:")?.parse::<u64>().ok()?
+            + field("nonvoluntary_ctxt_switches:")?.parse::<u64>().ok()?;
+        threads.push((tid, switches));
+    }
+    threads.sort_unstable();
+    Some(threads)
+}
+
+/// How many bytes wait unread, in all, on the connections that the IPv4
+/// listener at `addr` has accepted or will accept (`/proc/net/tcp`: the
+/// established sockets whose local address is `addr`, and their
+/// `rx_queue`): what clients have sent that the server has not read yet.
+pub fn unread_by_server(addr: SocketAddr) -> u64 {
+    let SocketAddr::V4(v4) = addr else {
+        return 0;
+    };
+    let local = format!(
+        "{:08X}:{:04X}",
+        u32::from_le_bytes(v4.ip().octets()),
+        v4.port()
+    );
+    let Ok(table) = fs::read_to_string("/proc/net/tcp") else {
+        return 0;
+    };
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // sl, local_address, rem_address, st (01: established), tx:rx, …
+            if fields.len() > 4 && fields[1] == local && fields[3] == "01" {
+                u64::from_str_radix(fields[4].split(':').nth(1)?, 16).ok()
+            } else {
+                None
+            }
+        })
+        .sum()
+}
+
 /// What a blocked thread is doing, as far as the test cares.
 #[derive(Debug, PartialEq, Eq)]
 enum Blocked {

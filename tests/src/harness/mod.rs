@@ -13,7 +13,13 @@
 //! - [`server`]: [`ServerThread`], a `serve(…)` call run on its own thread.
 //! - [`accepting`]: [`Accepting`], a wait that fails at once when a server
 //!   that must serve many clients is stuck reading one of them, or (told its
-//!   listener) asleep outside `accept` while a connection waits.
+//!   listener) asleep outside `accept` while a connection waits;
+//!   [`thread_count`], [`threads_reading_sockets`] and [`sockets_held`]: a
+//!   server program's threads, those blocked reading a client, and the
+//!   connections it holds, from `/proc/PID` (a pool's tests count them);
+//!   [`all_threads_asleep`] and [`unread_by_server`]: a server asleep while
+//!   what its clients sent waits unread (a pool whose idle worker cannot
+//!   take a queued client).
 //! - [`cpu`]: [`group_cpu_time`], the CPU time a program's threads have used,
 //!   to see a busy loop.
 //! - [`program`]: [`Program`], a runner program as a child process in its own
@@ -67,7 +73,10 @@ pub mod task;
 pub mod trickle;
 pub mod watchdog;
 
-pub use accepting::Accepting;
+pub use accepting::{
+    Accepting, all_threads_asleep, sockets_held, thread_count, threads_reading_sockets,
+    unread_by_server,
+};
 pub use blocked::{BlockedAt, Tid, spawn_watched, threads, threads_in_process, wait_until_blocked};
 pub use bytes::{from_hex, hex};
 pub use console::{Keyboard, Screen, ScreenWriter, Typed, keyboard, screen};

@@ -15,7 +15,7 @@
 //! - [`chat`]: `chat-server`, `chat-client`
 //! - [`ticket_office`], [`alternate`], [`bank_transfer`], [`parallel_primes`]:
 //!   chapter 2's thread programs
-//! - [`iterative_server`], [`fork_server`], [`thread_server`]: chapter 3's servers, each
+//! - [`iterative_server`], [`fork_server`], [`thread_server`], [`pool_server`]: chapter 3's servers, each
 //!   named like its exercise
 //!
 //! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
@@ -32,6 +32,7 @@ pub mod fork_basics;
 pub mod fork_server;
 pub mod iterative_server;
 pub mod parallel_primes;
+pub mod pool_server;
 pub mod prime_sum;
 pub mod reaper;
 pub mod split_file;
@@ -86,6 +87,8 @@ pub enum Program {
     ForkServer(fork_server::Args),
     /// Chapter 3: the line echo, a thread per connection.
     ThreadServer(thread_server::Args),
+    /// Chapter 3: the line echo, a pool of threads and a bounded queue.
+    PoolServer(pool_server::Args),
     /// For the suite: run a probe (code that forks) in this fresh process.
     #[command(hide = true)]
     Probe(crate::probes::ProbeArgs),
@@ -115,6 +118,7 @@ impl Program {
             Program::IterativeServer(args) => iterative_server::run(args),
             Program::ForkServer(args) => fork_server::run(args),
             Program::ThreadServer(args) => thread_server::run(args),
+            Program::PoolServer(args) => pool_server::run(args),
             Program::Probe(args) => crate::probes::run(args),
         }
     }

@@ -363,6 +363,18 @@ const SILENCE: Duration = Duration::from_millis(300);
 fn a_client_silent_for_a_while_is_still_served() {
     let server = MODEL.start();
     let watch = ForkWatch { server: &server };
+    // A first client, served, proves the server is in its loop, with its
+    // listener's options set: a connection the kernel completed before
+    // `serve` gave the listener a timeout would not inherit it, and a
+    // server that forgets to take it off its clients would pass by luck.
+    let mut first = server.connect();
+    first.send(b"first\n");
+    expect_echo(
+        &mut first,
+        &watch,
+        b"first\n",
+        "each client is served by its own child, which runs echo_lines",
+    );
     let mut peer = server.connect();
     peer.send(b"before the pause\n");
     expect_echo(

@@ -15,9 +15,8 @@
 //! - [`chat`]: `chat-server`, `chat-client`
 //! - [`ticket_office`], [`alternate`], [`bank_transfer`], [`parallel_primes`]:
 //!   chapter 2's thread programs
-//! - [`iterative_server`], [`fork_server`], [`thread_server`], [`pool_server`]: chapter 3's servers, each
-//!   named like its exercise
-//! - [`nonblocking_server`]: the program `nonblocking-server`
+//! - [`iterative_server`], [`fork_server`], [`thread_server`], [`pool_server`],
+//!   [`nonblocking_server`]: chapter 3's servers, each named like its exercise
 //!
 //! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
 //! single-threaded process: the suite's way to call code that forks.
@@ -91,7 +90,7 @@ pub enum Program {
     ThreadServer(thread_server::Args),
     /// Chapter 3: the line echo, a pool of threads and a bounded queue.
     PoolServer(pool_server::Args),
-    /// Chapter 3: TODO(author): what `nonblocking-server` does, in one line.
+    /// Chapter 3: the line echo, many clients on one thread, non-blocking sockets, no select.
     NonblockingServer(nonblocking_server::Args),
     /// For the suite: run a probe (code that forks) in this fresh process.
     #[command(hide = true)]

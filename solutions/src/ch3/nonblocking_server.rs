@@ -111,8 +111,11 @@ fn accept_all(listener: &TcpListener, clients: &mut Vec<Client>) -> io::Result<b
             // Nobody waiting: that is "nothing yet", not an error.
             Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(any),
             // A client that gave up before we took it; or a signal.
-            Err(e) if matches!(e.kind(), ErrorKind::ConnectionAborted | ErrorKind::Interrupted) => {
-            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::ConnectionAborted | ErrorKind::Interrupted
+                ) => {}
             Err(e) => return Err(e),
         }
     }

@@ -1,12 +1,22 @@
 //! Tests of the exercise `nonblocking-server` (book: ch3/nonblocking-server.md):
 //! the chapter's conformance tests for the line echo, as a concurrent model,
 //! and the model's own: it serves from one thread, and while nobody comes it
-//! writes its idle line to its log (stderr, or the file of `--log`).
+//! writes its idle line to its log (stderr, or the file of `--log`); idle,
+//! it is not even waiting for a CPU (a spin is seen however loaded the
+//! machine is); and what a full send buffer did not take is written later,
+//! never dropped.
 
 use super::line_echo::{Kind, Model, expect_echo, line_echo_conformance};
-use netkit_tests::harness::{Program, Report, STEP, TcpPeer, thread_count, wait_for};
-use netkit_tests::kit::ch3::nonblocking_server::{IDLE_LINE, LOG_EVERY};
+use netkit_tests::harness::{
+    Liveness, Program, Report, STEP, TIMEOUT, TcpPeer, XorShift, thread_count, unread_by_server,
+    wait_for,
+};
+use netkit_tests::kit::ch3::nonblocking_server::{IDLE_LINE, LOG_EVERY, MAX_LINE, PAUSE};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpStream};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 const MODEL: Model = Model::new(&["nonblocking-server"], Kind::Concurrent);
 
@@ -120,5 +130,189 @@ fn log_option_writes_the_idle_line_to_its_file() {
             .got(format!("idle lines on stderr too: {stderr}"))
             .cause("with --log, the log is the file: stderr is only the default")
             .fail();
+    }
+}
+
+/// The time thread `pid` (the server's only thread) has spent on a CPU and
+/// waiting for one: the first two fields of `/proc/PID/schedstat`. A thread
+/// that sleeps adds to neither; a thread that spins adds to one or the
+/// other all the time, whatever else the machine runs.
+fn running_or_runnable(pid: u32) -> Duration {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/schedstat")).unwrap_or_default();
+    text.split_whitespace()
+        .take(2)
+        .filter_map(|n| n.parse::<u64>().ok())
+        .map(Duration::from_nanos)
+        .sum()
+}
+
+/// How long the spin test watches, and the share of it the server may spend
+/// on a CPU or in a run queue.
+const IDLE: Duration = Duration::from_millis(300);
+const AWAKE_AT_MOST: Duration = Duration::from_millis(150);
+
+/// Idle, the loop sleeps between passes: its thread is neither running nor
+/// waiting to run for most of the time. (The chapter's CPU test counts only
+/// time on a CPU, which a spinning server shares with every other program
+/// of a loaded machine; the time it waits in the run queue counts here too.)
+#[test]
+fn sleeps_between_passes_that_find_nothing() {
+    let (program, addr) = Program::start_server(&["nonblocking-server", "--addr", "127.0.0.1:0"]);
+    let mut client = TcpPeer::connect_watched(addr, &program);
+    round_trip(&mut client, &program, b"hello\n");
+    client.send(b"half a line, then nothing");
+    let before = running_or_runnable(program.pid());
+    let start = Instant::now();
+    // Not a wait for the server: the interval over which it is measured.
+    std::thread::sleep(IDLE);
+    let awake = running_or_runnable(program.pid()).saturating_sub(before);
+    let wall = start.elapsed();
+    program.check().unwrap_or_else(|why| {
+        Report::sent(client.sent())
+            .expected("the server still running")
+            .got(why)
+            .cause("see the message above: the server stopped")
+            .fail()
+    });
+    if awake > AWAKE_AT_MOST {
+        Report::sent(format!("{}, then nothing", client.sent()))
+            .expected(format!(
+                "the server asleep between passes (a pass, then {} ms of sleep): running or \
+                 waiting to run for less than {} ms",
+                PAUSE.as_millis(),
+                AWAKE_AT_MOST.as_millis()
+            ))
+            .got(format!(
+                "{} ms running or in the run queue, out of {} ms (/proc/PID/schedstat)",
+                awake.as_millis(),
+                wall.as_millis()
+            ))
+            .cause(
+                "a busy loop: a pass that found nothing (every accept and read said WouldBlock) \
+                 goes straight into the next. Sleep PAUSE after such a pass",
+            )
+            .fail();
+    }
+}
+
+/// A client that sends far more than it reads, and reads only once the
+/// server has stopped reading it: the server's send buffer fills, its writes
+/// come back short, and what they did not take must be written later. Then
+/// the client reads: every byte comes back, in order.
+#[test]
+fn keeps_what_a_short_write_did_not_send() {
+    const TOTAL: usize = 16 * 1024 * 1024;
+    let (program, addr) = Program::start_server(&["nonblocking-server", "--addr", "127.0.0.1:0"]);
+    let mut rng = XorShift::new(0x5e7d);
+    let mut sent = Vec::with_capacity(TOTAL + MAX_LINE + 1);
+    while sent.len() < TOTAL {
+        let len = rng.index(MAX_LINE + 1);
+        sent.extend(std::iter::repeat_n(b'a' + (len % 26) as u8, len));
+        sent.push(b'\n');
+    }
+    let stream = TcpStream::connect_timeout(&addr, TIMEOUT)
+        .unwrap_or_else(|e| panic!("connecting to {addr} failed: {e}"));
+    // (Its receive buffer keeps its default size: a tiny one, unread, closes
+    // the window, and on loopback's large segments the reopened window may
+    // wait for the sender's next persist probe, seconds later.)
+    stream
+        .set_write_timeout(Some(STEP))
+        .expect("a write timeout");
+    stream.set_read_timeout(Some(STEP)).expect("a read timeout");
+    let mut writer = stream.try_clone().expect("cloning the client's socket");
+    let (done, stalled) = (AtomicBool::new(false), AtomicBool::new(false));
+    let got = std::thread::scope(|scope| {
+        let writing = scope.spawn(|| {
+            let mut at = 0;
+            let mut last_progress = Instant::now();
+            while at < sent.len() {
+                match writer.write(&sent[at..]) {
+                    Ok(n) => {
+                        at += n;
+                        last_progress = Instant::now();
+                    }
+                    // Nothing taken for a STEP: the server has stopped
+                    // reading (a full output, the reference's backpressure).
+                    Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                        stalled.store(true, Ordering::SeqCst);
+                        if last_progress.elapsed() > TIMEOUT {
+                            return Err(format!(
+                                "the server took nothing for {} s",
+                                TIMEOUT.as_secs()
+                            ));
+                        }
+                    }
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+            let _ = writer.shutdown(Shutdown::Write);
+            done.store(true, Ordering::SeqCst);
+            Ok(at)
+        });
+        // Read nothing until everything is sent, or the server has stopped
+        // reading with bytes of ours unread: by then its send buffer was
+        // full, and its writes short.
+        let _ = wait_for(&program, || {
+            if done.load(Ordering::SeqCst)
+                || (stalled.load(Ordering::SeqCst) && unread_by_server(addr) > 0)
+            {
+                return Ok(Some(()));
+            }
+            std::thread::park_timeout(STEP);
+            Ok(None)
+        });
+        let mut reader = &stream;
+        let mut got = Vec::with_capacity(sent.len());
+        let mut chunk = vec![0u8; 64 * 1024];
+        let mut last_progress = Instant::now();
+        let ended = loop {
+            match reader.read(&mut chunk) {
+                Ok(0) => break None,
+                Ok(n) => {
+                    got.extend_from_slice(&chunk[..n]);
+                    last_progress = Instant::now();
+                }
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    if let Err(died) = program.check() {
+                        break Some(died);
+                    }
+                    if last_progress.elapsed() > TIMEOUT {
+                        break Some(format!("nothing more within {} s", TIMEOUT.as_secs()));
+                    }
+                }
+                Err(e) => break Some(e.to_string()),
+            }
+        };
+        let written = writing.join().expect("the test's writer does not panic");
+        (got, ended, written)
+    });
+    let (got, ended, written) = got;
+    if got != sent || ended.is_some() || written.is_err() {
+        let at = got
+            .iter()
+            .zip(&sent)
+            .position(|(a, b)| a != b)
+            .unwrap_or(got.len().min(sent.len()));
+        Report::sent(format!(
+            "{} bytes of lines, none read back until the server stopped reading (its send \
+             buffer full), then all read",
+            sent.len()
+        ))
+        .expected("every byte back, in order, then the end of the connection")
+        .got(format!(
+            "{} bytes back, the first difference at offset {at}; then {}; sending: {}",
+            got.len(),
+            ended.unwrap_or_else(|| "the end of the connection".into()),
+            match written {
+                Ok(n) => format!("all {n} bytes sent"),
+                Err(e) => e,
+            }
+        ))
+        .cause(
+            "a write on a non-blocking socket may take only part of what it is given: keep \
+             the rest (drain only the n bytes written) and write it on a later pass. Clearing \
+             the buffer after a short write loses the rest",
+        )
+        .fail();
     }
 }

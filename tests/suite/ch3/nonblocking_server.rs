@@ -137,13 +137,31 @@ fn log_option_writes_the_idle_line_to_its_file() {
 /// waiting for one: the first two fields of `/proc/PID/schedstat`. A thread
 /// that sleeps adds to neither; a thread that spins adds to one or the
 /// other all the time, whatever else the machine runs.
-fn running_or_runnable(pid: u32) -> Duration {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/schedstat")).unwrap_or_default();
-    text.split_whitespace()
+fn running_or_runnable(pid: u32) -> Result<Duration, String> {
+    let path = format!("/proc/{pid}/schedstat");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("reading {path}: {e}"))?;
+    let fields: Vec<u64> = text
+        .split_whitespace()
         .take(2)
-        .filter_map(|n| n.parse::<u64>().ok())
-        .map(Duration::from_nanos)
-        .sum()
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    match fields[..] {
+        [on_cpu, waiting] => Ok(Duration::from_nanos(on_cpu + waiting)),
+        _ => Err(format!("{path} holds {text:?}")),
+    }
+}
+
+/// [`running_or_runnable`], or a report that says why it cannot be read.
+#[track_caller]
+fn awake_time(program: &Program) -> Duration {
+    running_or_runnable(program.pid()).unwrap_or_else(|why| {
+        let story = program.check().err().unwrap_or_default();
+        Report::sent("one client idle with half a line")
+            .expected("the server's scheduler statistics, in /proc/PID/schedstat")
+            .got(format!("{why} {story}"))
+            .cause("the server stopped, or the kernel does not say")
+            .fail()
+    })
 }
 
 /// How long the spin test watches, and how much of it the server may spend
@@ -163,11 +181,10 @@ fn sleeps_between_passes_that_find_nothing() {
     let mut client = TcpPeer::connect_watched(addr, &program);
     round_trip(&mut client, &program, b"hello\n");
     client.send(b"half a line, then nothing");
-    let before = running_or_runnable(program.pid());
+    let before = awake_time(&program);
     let start = Instant::now();
     // Not a wait for the server: the interval over which it is measured.
     std::thread::sleep(IDLE);
-    let awake = running_or_runnable(program.pid()).saturating_sub(before);
     let wall = start.elapsed();
     program.check().unwrap_or_else(|why| {
         Report::sent(client.sent())
@@ -176,6 +193,7 @@ fn sleeps_between_passes_that_find_nothing() {
             .cause("see the message above: the server stopped")
             .fail()
     });
+    let awake = awake_time(&program).saturating_sub(before);
     if awake > AWAKE_AT_MOST {
         Report::sent(format!("{}, then nothing", client.sent()))
             .expected(format!(

@@ -3,11 +3,13 @@
 //! - [`fork_server`]: a process per connection.
 //! - [`iterative_server`]: the iterative server.
 //! - [`line_echo`]: the line echo of one connection, given (not an exercise).
+//! - [`nonblocking_server`]: many clients, non-blocking, without select.
 //! - [`pool_server`]: a pool of threads.
 //! - [`thread_server`]: a thread per connection.
 
 pub mod fork_server;
 pub mod iterative_server;
 pub mod line_echo;
+pub mod nonblocking_server;
 pub mod pool_server;
 pub mod thread_server;

@@ -3,5 +3,6 @@
 mod fork_server;
 mod iterative_server;
 mod line_echo;
+mod nonblocking_server;
 mod pool_server;
 mod thread_server;

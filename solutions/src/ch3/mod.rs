@@ -4,10 +4,12 @@
 //! - [`iterative_server`]: the iterative server.
 //! - [`line_echo`]: the line echo of one connection, given (not an exercise).
 //! - [`pool_server`]: a pool of threads.
+//! - [`select_server`]: many clients in one thread: select.
 //! - [`thread_server`]: a thread per connection.
 
 pub mod fork_server;
 pub mod iterative_server;
 pub mod line_echo;
 pub mod pool_server;
+pub mod select_server;
 pub mod thread_server;

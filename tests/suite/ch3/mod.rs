@@ -4,4 +4,5 @@ mod fork_server;
 mod iterative_server;
 mod line_echo;
 mod pool_server;
+mod select_server;
 mod thread_server;

@@ -1,0 +1,258 @@
+//! Tests of the exercise `select-server` (book: ch3/select-server.md): the
+//! chapter's conformance tests for the line echo, as a concurrent model;
+//! then the model's own: every client is served from one thread, and a
+//! connection whose descriptor `select` cannot watch is refused, while the
+//! others are served on.
+
+use super::line_echo::{Kind, Model, expect_echo, line_echo_conformance};
+use netkit_tests::harness::{
+    Liveness, Report, TcpPeer, accept_queue, show, sockets_held, thread_count, wait_for,
+};
+use nix::sys::resource::{Resource, getrlimit, setrlimit};
+use nix::sys::select::FD_SETSIZE;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+const MODEL: Model = Model::new(&["select-server"], Kind::Concurrent);
+
+line_echo_conformance!(concurrent, MODEL);
+
+/// Twenty clients connected at once, one of them holding half a line: the
+/// server has one thread, the one that runs `serve`.
+#[test]
+fn serves_every_client_from_one_thread() {
+    let server = MODEL.start();
+    let watch = server.watch();
+    let mut clients: Vec<TcpPeer> = (0..20).map(|_| server.connect()).collect();
+    for (i, client) in clients.iter_mut().enumerate() {
+        client.send(format!("client {i}\n").as_bytes());
+    }
+    for (i, client) in clients.iter_mut().enumerate() {
+        expect_echo(
+            client,
+            &watch,
+            format!("client {i}\n").as_bytes(),
+            "every connected client is served, from the one thread that waits in select",
+        );
+    }
+    clients[0].send(b"half a line");
+    let threads = thread_count(server.program.pid());
+    if threads != 1 {
+        Report::sent("20 clients connected, served, and one of them holding half a line")
+            .expected("1 thread in the server (/proc/PID/task): the one that runs serve")
+            .got(format!("{threads} threads"))
+            .cause(
+                "the select server serves every client from the thread that calls serve: \
+                 one select for all the sockets, no thread per client, no pool",
+            )
+            .fail();
+    }
+}
+
+/// How many connections the next test opens past `FD_SETSIZE`.
+const PAST: usize = 24;
+/// How many it connects before waiting for the server to accept them: fewer
+/// than the listener's queue holds, so that none is dropped and retried.
+const BATCH: usize = 64;
+
+/// Raises this process's soft limit on open files to its hard limit (once,
+/// for every test of the process: they share its descriptors), so that this
+/// test's thousand connections leave room for the tests running beside it.
+/// The hard limit, when it is too low for the test.
+fn raise_own_limit(needed: u64) -> Result<(), u64> {
+    static RAISED: OnceLock<(u64, u64)> = OnceLock::new();
+    let &(soft, hard) = RAISED.get_or_init(|| {
+        let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).unwrap_or((1024, 1024));
+        if soft < hard && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() {
+            (hard, hard)
+        } else {
+            (soft, hard)
+        }
+    });
+    if soft >= needed { Ok(()) } else { Err(hard) }
+}
+
+/// What one of the many connections saw.
+enum Outcome {
+    Echoed,
+    Closed,
+}
+
+/// More connections at once than an `fd_set` can hold: those whose
+/// descriptor is `FD_SETSIZE` or more are closed by the server, which logs
+/// a line for each, and serves the others on.
+#[test]
+fn refuses_connections_past_fd_setsize_and_serves_the_others() {
+    let total = FD_SETSIZE + PAST;
+    if let Err(hard) = raise_own_limit(total as u64 + 256) {
+        // No server on this machine can get a descriptor of FD_SETSIZE or
+        // more from accept: there is nothing to refuse.
+        eprintln!(
+            "note: the hard limit on open files is {hard}, too low for {total} connections \
+             at once: the refusal past FD_SETSIZE is not tested here"
+        );
+        return;
+    }
+    let server = MODEL.start();
+    let watch = server.watch();
+    let mut early: Vec<TcpPeer> = (0..3).map(|_| server.connect()).collect();
+    for (i, client) in early.iter_mut().enumerate() {
+        client.send(format!("early {i}\n").as_bytes());
+        expect_echo(
+            client,
+            &watch,
+            format!("early {i}\n").as_bytes(),
+            "every line comes back as it was sent",
+        );
+    }
+    // The many, in batches that the server accepts before the next.
+    let mut many: Vec<TcpPeer> = Vec::with_capacity(total);
+    while many.len() < total {
+        let n = BATCH.min(total - many.len());
+        many.extend((0..n).map(|_| server.connect()));
+        let accepted = wait_for(&watch, || {
+            if accept_queue(server.addr) == Some(0) {
+                return Ok(Some(()));
+            }
+            std::thread::park_timeout(Duration::from_millis(2));
+            Ok(None)
+        });
+        if let Err(e) = accepted {
+            Report::sent(format!("{} connections at once", many.len() + early.len()))
+                .expected("the server to accept each of them")
+                .got(e.to_string())
+                .cause(
+                    "the listener stays in the read set on every pass; accept until \
+                     WouldBlock when it is ready",
+                )
+                .fail();
+        }
+    }
+    for (i, client) in many.iter_mut().enumerate() {
+        client.send(format!("many {i}\n").as_bytes());
+    }
+    let mut outcomes = Vec::with_capacity(total);
+    for (i, client) in many.iter_mut().enumerate() {
+        let line = format!("many {i}\n");
+        outcomes.push(match client.try_read_exact(line.len(), &watch) {
+            Ok(got) if got == line.as_bytes() => Outcome::Echoed,
+            Err((got, why))
+                if got.is_empty() && (why.starts_with("end of file") || why.contains("reset")) =>
+            {
+                Outcome::Closed
+            }
+            Ok(got) | Err((got, _)) => Report::sent(format!(
+                "{} connections at once, each sending one line; on connection {}: {}",
+                total + early.len(),
+                i + 1,
+                client.sent()
+            ))
+            .expected("its line back, or the connection closed (refused: its descriptor was too high)")
+            .got(format!("{} then {}", show(&got), server.program.stderr_text()))
+            .cause("a connection is either served or closed, never half")
+            .fail(),
+        });
+    }
+    // Close them all now: the descriptors are not kept from the tests
+    // beside this one.
+    drop(many);
+    let echoed = outcomes
+        .iter()
+        .filter(|o| matches!(o, Outcome::Echoed))
+        .count();
+    let refused = outcomes.len() - echoed;
+    let story = format!(
+        "{} connections at once ({} of them first), each sending one line",
+        total + early.len(),
+        early.len()
+    );
+    if let Err(why) = server.program.check() {
+        Report::sent(&story)
+            .expected("the server still running")
+            .got(why)
+            .cause(
+                "a descriptor at or above FD_SETSIZE (1024) does not fit in an fd_set: nix's \
+                 FdSet::insert panics on it. Check fits_in_fd_set after accept, and close \
+                 the connection instead",
+            )
+            .fail();
+    }
+    if refused < PAST {
+        Report::sent(&story)
+            .expected(format!(
+                "at least {PAST} connections closed: the server can watch at most {} \
+                 descriptors (0 to {})",
+                FD_SETSIZE,
+                FD_SETSIZE - 1
+            ))
+            .got(format!("{echoed} echoed, {refused} closed"))
+            .cause("refuse every connection whose descriptor is FD_SETSIZE or more")
+            .fail();
+    }
+    if echoed < FD_SETSIZE - 64 {
+        Report::sent(&story)
+            .expected(format!(
+                "the first {} or so served: their descriptors fit in an fd_set",
+                FD_SETSIZE - 8
+            ))
+            .got(format!("{echoed} echoed, {refused} closed"))
+            .cause("refuse only the connections whose descriptor is FD_SETSIZE or more")
+            .fail();
+    }
+    // The line on stderr (its reader may lag behind the program).
+    let logged = wait_for(&server.program, || {
+        let text = server.program.stderr_text();
+        if text.contains("FD_SETSIZE") || text.contains(&FD_SETSIZE.to_string()) {
+            return Ok(Some(()));
+        }
+        std::thread::park_timeout(Duration::from_millis(5));
+        Ok(None)
+    });
+    if logged.is_err() {
+        Report::sent(&story)
+            .expected(format!(
+                "a line on stderr for each connection refused, naming its descriptor \
+                 ({FD_SETSIZE}) or FD_SETSIZE"
+            ))
+            .got(format!("stderr: {}", server.program.stderr_text()))
+            .cause("say why a client was turned away: eprintln! before closing it")
+            .fail();
+    }
+    for (i, client) in early.iter_mut().enumerate() {
+        client.send(format!("still here {i}\n").as_bytes());
+        expect_echo(
+            client,
+            &watch,
+            format!("still here {i}\n").as_bytes(),
+            "the clients connected before are served on after the refusals",
+        );
+    }
+    // Once the server has closed the many (it reads their end of file), a
+    // newcomer gets a low descriptor again, and is served.
+    let held = wait_for(&server.program, || {
+        if sockets_held(server.program.pid()) <= early.len() + 1 {
+            return Ok(Some(()));
+        }
+        std::thread::park_timeout(Duration::from_millis(5));
+        Ok(None)
+    });
+    if held.is_err() {
+        Report::sent(format!("{story}; then the many closed"))
+            .expected(format!(
+                "the server to close them too, and hold {} sockets: the listener and the \
+                 first clients",
+                early.len() + 1
+            ))
+            .got(format!("{} sockets held", sockets_held(server.program.pid())))
+            .cause("a read of 0 bytes is the client's end of file: drop its connection")
+            .fail();
+    }
+    let mut newcomer = server.connect();
+    newcomer.send(b"and me\n");
+    expect_echo(
+        &mut newcomer,
+        &watch,
+        b"and me\n",
+        "once the many have gone, a new client is served",
+    );
+}

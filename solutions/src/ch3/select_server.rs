@@ -106,8 +106,8 @@ pub fn serve(listener: TcpListener) -> io::Result<()> {
             Err(Errno::EINTR) => continue,
             Err(errno) => return Err(errno.into()),
         }
-        // What is ready, read out of the sets before the connections change
-        // (the sets borrow their descriptors).
+        // What is ready, read out of the sets before the connections change:
+        // the sets borrow their descriptors, and are not used after this.
         let listener_ready = reads.contains(listener.as_fd());
         let ready: Vec<(bool, bool)> = connections
             .iter()
@@ -116,7 +116,6 @@ pub fn serve(listener: TcpListener) -> io::Result<()> {
                 (reads.contains(fd), writes.contains(fd))
             })
             .collect();
-        drop((reads, writes));
 
         for (conn, (readable, writable)) in connections.iter_mut().zip(ready) {
             if readable && let Err(e) = read_lines(conn) {

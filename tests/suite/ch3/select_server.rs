@@ -6,10 +6,14 @@
 
 use super::line_echo::{Kind, Model, expect_echo, line_echo_conformance};
 use netkit_tests::harness::{
-    Liveness, Report, TcpPeer, accept_queue, show, sockets_held, thread_count, wait_for,
+    Liveness, Report, STEP, TIMEOUT, TcpPeer, XorShift, accept_queue, all_threads_asleep, show,
+    sockets_held, thread_count, unread_by_server, wait_for,
 };
+use netkit_tests::kit::ch3::select_server::{MAX_LINE, MAX_OUTPUT};
 use nix::sys::resource::{Resource, getrlimit, setrlimit};
 use nix::sys::select::FD_SETSIZE;
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -147,8 +151,14 @@ fn refuses_connections_past_fd_setsize_and_serves_the_others() {
                 i + 1,
                 client.sent()
             ))
-            .expected("its line back, or the connection closed (refused: its descriptor was too high)")
-            .got(format!("{} then {}", show(&got), server.program.stderr_text()))
+            .expected(
+                "its line back, or the connection closed (refused: its descriptor was too high)",
+            )
+            .got(format!(
+                "{} then {}",
+                show(&got),
+                server.program.stderr_text()
+            ))
             .cause("a connection is either served or closed, never half")
             .fail(),
         });
@@ -243,7 +253,10 @@ fn refuses_connections_past_fd_setsize_and_serves_the_others() {
                  first clients",
                 early.len() + 1
             ))
-            .got(format!("{} sockets held", sockets_held(server.program.pid())))
+            .got(format!(
+                "{} sockets held",
+                sockets_held(server.program.pid())
+            ))
             .cause("a read of 0 bytes is the client's end of file: drop its connection")
             .fail();
     }
@@ -255,4 +268,141 @@ fn refuses_connections_past_fd_setsize_and_serves_the_others() {
         b"and me\n",
         "once the many have gone, a new client is served",
     );
+}
+
+/// The most a socket's send buffer grows to (`tcp_wmem`'s last field), with
+/// Linux's default when it cannot be read.
+fn send_buffer_max() -> usize {
+    std::fs::read_to_string("/proc/sys/net/ipv4/tcp_wmem")
+        .ok()
+        .and_then(|text| text.split_whitespace().nth(2)?.parse().ok())
+        .unwrap_or(4 * 1024 * 1024)
+}
+
+/// A client that sends a lot and reads nothing fills the server's send
+/// buffer: the server's writes come back short, then `WouldBlock`, and what
+/// they did not take is kept. Once the client owes it [`MAX_OUTPUT`] or
+/// more, the server stops reading that client (backpressure). When the
+/// client reads at last, every byte comes back.
+#[test]
+fn stops_reading_a_client_that_does_not_read_and_loses_no_byte() {
+    // More than the server's send buffer holds, so that it fills for sure,
+    // in the middle of a write: lines of random lengths end anywhere.
+    let total = (send_buffer_max() + 2 * 1024 * 1024).min(16 * 1024 * 1024);
+    let server = MODEL.start();
+    let watch = server.watch();
+    let mut sent = Vec::with_capacity(total + MAX_LINE);
+    let mut rng = XorShift::new(0x5e1e);
+    while sent.len() < total {
+        let start = sent.len();
+        let len = MAX_LINE / 2 + rng.index(MAX_LINE / 2);
+        sent.extend(rng.bytes(len));
+        for byte in &mut sent[start..] {
+            if *byte == b'\n' {
+                *byte = b'.';
+            }
+        }
+        sent.push(b'\n');
+    }
+    let client = TcpStream::connect_timeout(&server.addr, TIMEOUT)
+        .unwrap_or_else(|e| panic!("connecting to {} failed: {e}", server.addr));
+    // A small receive buffer: the server's echo soon has nowhere to go.
+    socket2::SockRef::from(&client)
+        .set_recv_buffer_size(32 * 1024)
+        .expect("setting SO_RCVBUF");
+    client
+        .set_read_timeout(Some(STEP))
+        .expect("setting a read timeout");
+    client
+        .set_write_timeout(Some(TIMEOUT))
+        .expect("setting a write timeout");
+    let mut writer = client.try_clone().expect("cloning the client's socket");
+    let story = format!(
+        "{} bytes of lines in one go, from a client that reads nothing until the server \
+         has stopped reading it",
+        sent.len()
+    );
+    std::thread::scope(|scope| {
+        let to_send = &sent;
+        let writing = scope.spawn(move || {
+            let written = writer.write_all(to_send);
+            let _ = writer.shutdown(std::net::Shutdown::Write);
+            written
+        });
+        // Wait until the server sleeps while bytes of its client wait unread
+        // on its side: it has stopped reading a client it owes too much (its
+        // send buffer is full; a select that watched that client for
+        // reading would have woken). Its writes have met the full buffer.
+        let pid = server.program.pid();
+        let full = wait_for(&watch, || {
+            let unread = unread_by_server(server.addr);
+            if unread > 0
+                && all_threads_asleep(pid).is_some()
+                && unread_by_server(server.addr) == unread
+            {
+                return Ok(Some(()));
+            }
+            std::thread::park_timeout(Duration::from_millis(2));
+            Ok(None)
+        });
+        if let Err(e) = full {
+            Report::sent(&story)
+                .expected(format!(
+                    "the server to stop reading this client once it owes it {MAX_OUTPUT} bytes \
+                     or more, and to sleep in select meanwhile"
+                ))
+                .got(format!(
+                    "{e}; {} bytes of the client wait unread on the server's side",
+                    unread_by_server(server.addr)
+                ))
+                .cause(
+                    "a connection whose output is MAX_OUTPUT bytes or more stays out of the \
+                     read set until it drains: otherwise a client that never reads makes the \
+                     server hold all it sends",
+                )
+                .fail();
+        }
+        // Now read it all back.
+        let mut reader = &client;
+        let mut got = Vec::with_capacity(sent.len());
+        let mut chunk = vec![0u8; 64 * 1024];
+        let read = wait_for(&watch, || {
+            let n = reader.read(&mut chunk)?;
+            got.extend_from_slice(&chunk[..n]);
+            Ok((n == 0 || got.len() >= sent.len()).then_some(()))
+        });
+        let written = writing
+            .join()
+            .expect("the test's writer thread does not panic");
+        if read.is_err() || got != sent {
+            let at = got
+                .iter()
+                .zip(&sent)
+                .position(|(a, b)| a != b)
+                .unwrap_or(got.len().min(sent.len()));
+            Report::sent(&story)
+                .expected(format!("all {} bytes back, in order", sent.len()))
+                .got(format!(
+                    "{} bytes back, the first difference at offset {at}{}",
+                    got.len(),
+                    read.err()
+                        .map(|e| format!(", then {e}"))
+                        .unwrap_or_default()
+                ))
+                .cause(
+                    "a write on a non-blocking socket may take only part of what it is given \
+                     (a short write): remove from the output only the bytes it took \
+                     (drain(..n)), keep the rest, and watch the socket for writing until the \
+                     output is empty",
+                )
+                .fail();
+        }
+        if let Err(e) = written {
+            Report::sent(&story)
+                .expected("the server to read it all")
+                .got(format!("sending failed: {e}"))
+                .cause("the server stopped reading a client for good")
+                .fail();
+        }
+    });
 }

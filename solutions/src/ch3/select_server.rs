@@ -78,7 +78,10 @@ impl Connection {
 /// Every socket is non-blocking, and the thread sleeps only in `select`,
 /// which watches the listener, every connection that may send (for
 /// reading), and every connection with output waiting (for writing). A
-/// short write keeps the rest for the next pass. A connection whose
+/// short write keeps the rest for the next pass. A connection that owes its
+/// client [`MAX_OUTPUT`] bytes or more is not read until it has sent some
+/// (backpressure: the server stops reading, the client's sends wait). The
+/// thread is never woken while every client is idle. A connection whose
 /// descriptor is `FD_SETSIZE` or more cannot be watched: it is closed at
 /// once, with one line on stderr, and the others are served on.
 ///

@@ -15,7 +15,7 @@ use nix::sys::select::FD_SETSIZE;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const MODEL: Model = Model::new(&["select-server"], Kind::Concurrent);
 
@@ -50,6 +50,73 @@ fn serves_every_client_from_one_thread() {
                  one select for all the sockets, no thread per client, no pool",
             )
             .fail();
+    }
+}
+
+/// How long the next test watches for the server to fall asleep.
+const SETTLE: Duration = Duration::from_millis(500);
+
+/// With every client idle, the server sleeps (in `select`) and nothing
+/// wakes it: two looks at its thread 10 ms apart find it asleep, with no
+/// context switch in between. A busy loop is never seen asleep. (The
+/// conformance test of CPU time says the same, but a loaded machine gives
+/// a spinning server little CPU; a thread that never sleeps is seen at once.)
+#[test]
+fn sleeps_while_every_client_is_idle() {
+    let server = MODEL.start();
+    let watch = server.watch();
+    let mut awake = server.connect();
+    awake.send(b"wake up\n");
+    expect_echo(
+        &mut awake,
+        &watch,
+        b"wake up\n",
+        "every line comes back as it was sent",
+    );
+    let mut half = server.connect();
+    half.send(b"half a line, and then nothing");
+    let pid = server.program.pid();
+    let start = Instant::now();
+    let mut last: Option<Vec<(i32, u64)>> = None;
+    loop {
+        let now = all_threads_asleep(pid);
+        if now.is_some() && now == last {
+            return;
+        }
+        last = now;
+        if let Err(why) = server.program.check() {
+            Report::sent(format!("{}; then {}", awake.sent(), half.sent()))
+                .expected("the server still running")
+                .got(why)
+                .cause("see the message above: the server stopped")
+                .fail();
+        }
+        if start.elapsed() > SETTLE {
+            Report::sent(format!(
+                "{}; then {}, and nothing more",
+                awake.sent(),
+                half.sent()
+            ))
+            .expected(format!(
+                "the server asleep within {} ms, and not woken while its clients are idle",
+                SETTLE.as_millis()
+            ))
+            .got(format!(
+                "never seen asleep, or woken again every time (/proc/{pid}/task/*/status): {}",
+                match &last {
+                    Some(_) => "asleep but woken between looks",
+                    None => "running, or ready to run, at every look",
+                }
+            ))
+            .cause(
+                "a busy loop: select returns at once on every pass. Give it no timeout \
+                     (None), never a timeout of zero, and put a connection in the write set \
+                     only while it has output waiting: a socket with room to send is always \
+                     writable",
+            )
+            .fail();
+        }
+        std::thread::park_timeout(Duration::from_millis(10));
     }
 }
 
@@ -297,7 +364,6 @@ fn stops_reading_a_client_that_does_not_read_and_loses_no_byte() {
     // in the middle of a write: lines of random lengths end anywhere.
     let total = (send_buffer_max() + 2 * 1024 * 1024).min(16 * 1024 * 1024);
     let server = MODEL.start();
-    let watch = server.watch();
     let mut sent = Vec::with_capacity(total + MAX_LINE);
     let mut rng = XorShift::new(0x5e1e);
     while sent.len() < total {
@@ -313,10 +379,6 @@ fn stops_reading_a_client_that_does_not_read_and_loses_no_byte() {
     }
     let client = TcpStream::connect_timeout(&server.addr, TIMEOUT)
         .unwrap_or_else(|e| panic!("connecting to {} failed: {e}", server.addr));
-    // A small receive buffer: the server's echo soon has nowhere to go.
-    socket2::SockRef::from(&client)
-        .set_recv_buffer_size(32 * 1024)
-        .expect("setting SO_RCVBUF");
     client
         .set_read_timeout(Some(STEP))
         .expect("setting a read timeout");
@@ -340,12 +402,15 @@ fn stops_reading_a_client_that_does_not_read_and_loses_no_byte() {
         // on its side: it has stopped reading a client it owes too much (its
         // send buffer is full; a select that watched that client for
         // reading would have woken). Its writes have met the full buffer.
+        // (One look at /proc/net/tcp per try, between two looks at the
+        // server: that file lists every TCP socket of the machine, and is
+        // slow to read. The server's own watch would read it again.)
         let pid = server.program.pid();
-        let full = wait_for(&watch, || {
-            let unread = unread_by_server(server.addr);
-            if unread > 0
-                && all_threads_asleep(pid).is_some()
-                && unread_by_server(server.addr) == unread
+        let full = wait_for(&server.program, || {
+            let before = all_threads_asleep(pid);
+            if before.is_some()
+                && unread_by_server(server.addr) > 0
+                && all_threads_asleep(pid) == before
             {
                 return Ok(Some(()));
             }
@@ -373,7 +438,7 @@ fn stops_reading_a_client_that_does_not_read_and_loses_no_byte() {
         let mut reader = &client;
         let mut got = Vec::with_capacity(sent.len());
         let mut chunk = vec![0u8; 64 * 1024];
-        let read = wait_for(&watch, || {
+        let read = wait_for(&server.program, || {
             let n = reader.read(&mut chunk)?;
             got.extend_from_slice(&chunk[..n]);
             Ok((n == 0 || got.len() >= sent.len()).then_some(()))

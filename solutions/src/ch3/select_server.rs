@@ -208,7 +208,8 @@ fn read_lines(conn: &mut Connection) -> io::Result<()> {
     while let Some(at) = conn.input[searched..].iter().position(|&b| b == b'\n') {
         let end = searched + at + 1; // just after the '\n'
         if end - 1 - start > MAX_LINE {
-            return Ok(too_long(conn));
+            too_long(conn);
+            return Ok(());
         }
         conn.output.extend_from_slice(&conn.input[start..end]);
         start = end;

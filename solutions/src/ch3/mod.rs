@@ -5,6 +5,7 @@
 //! - [`line_echo`]: the line echo of one connection, given (not an exercise).
 //! - [`nonblocking_server`]: many clients, non-blocking, without select.
 //! - [`pool_server`]: a pool of threads.
+//! - [`select_server`]: many clients in one thread: select.
 //! - [`thread_server`]: a thread per connection.
 
 pub mod fork_server;
@@ -12,4 +13,5 @@ pub mod iterative_server;
 pub mod line_echo;
 pub mod nonblocking_server;
 pub mod pool_server;
+pub mod select_server;
 pub mod thread_server;

@@ -404,8 +404,11 @@ fn call_name(call: i64) -> String {
 
 /// How many connections wait to be accepted by the IPv4 listener at `addr`:
 /// for a listening socket, `/proc/net/tcp` gives that count as its
-/// `rx_queue`.
-fn accept_queue(addr: SocketAddr) -> Option<u64> {
+/// `rx_queue`. (`None` when the listener is not found.) A test that opens
+/// many connections waits for it to fall back to 0 between batches, so that
+/// the queue never overflows: a connection the full queue drops is retried
+/// by the client's kernel a second later.
+pub fn accept_queue(addr: SocketAddr) -> Option<u64> {
     let SocketAddr::V4(v4) = addr else {
         return None;
     };

@@ -16,7 +16,8 @@
 //! - [`ticket_office`], [`alternate`], [`bank_transfer`], [`parallel_primes`]:
 //!   chapter 2's thread programs
 //! - [`iterative_server`], [`fork_server`], [`thread_server`], [`pool_server`],
-//!   [`nonblocking_server`]: chapter 3's servers, each named like its exercise
+//!   [`nonblocking_server`], [`select_server`]: chapter 3's servers, each
+//!   named like its exercise
 //!
 //! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
 //! single-threaded process: the suite's way to call code that forks.
@@ -36,6 +37,7 @@ pub mod parallel_primes;
 pub mod pool_server;
 pub mod prime_sum;
 pub mod reaper;
+pub mod select_server;
 pub mod split_file;
 pub mod tcp_upload;
 pub mod thread_server;
@@ -92,6 +94,8 @@ pub enum Program {
     PoolServer(pool_server::Args),
     /// Chapter 3: the line echo, many clients on one thread, non-blocking sockets, no select.
     NonblockingServer(nonblocking_server::Args),
+    /// Chapter 3: the line echo, many clients in one thread with select.
+    SelectServer(select_server::Args),
     /// For the suite: run a probe (code that forks) in this fresh process.
     #[command(hide = true)]
     Probe(crate::probes::ProbeArgs),
@@ -123,6 +127,7 @@ impl Program {
             Program::ThreadServer(args) => thread_server::run(args),
             Program::PoolServer(args) => pool_server::run(args),
             Program::NonblockingServer(args) => nonblocking_server::run(args),
+            Program::SelectServer(args) => select_server::run(args),
             Program::Probe(args) => crate::probes::run(args),
         }
     }

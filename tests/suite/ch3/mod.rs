@@ -5,4 +5,5 @@ mod iterative_server;
 mod line_echo;
 mod nonblocking_server;
 mod pool_server;
+mod select_server;
 mod thread_server;

@@ -357,7 +357,7 @@ impl Program {
     }
 
     /// What the program wrote to stderr so far, as it wrote it.
-    pub(super) fn stderr_raw(&self) -> String {
+    pub fn stderr_raw(&self) -> String {
         // Once the program has exited, its stderr is complete: wait (briefly)
         // for the reader thread to have it all, so that a panic message
         // printed just before the exit is part of the report.

@@ -1,11 +1,13 @@
 //! Chapter 3: network concurrency models and IO.
 //!
+//! - [`epoll_server`]: many clients with epoll.
 //! - [`fork_server`]: a process per connection.
 //! - [`iterative_server`]: the iterative server.
 //! - [`line_echo`]: the line echo of one connection, given (not an exercise).
 //! - [`pool_server`]: a pool of threads.
 //! - [`thread_server`]: a thread per connection.
 
+pub mod epoll_server;
 pub mod fork_server;
 pub mod iterative_server;
 pub mod line_echo;

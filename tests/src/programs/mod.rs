@@ -15,8 +15,8 @@
 //! - [`chat`]: `chat-server`, `chat-client`
 //! - [`ticket_office`], [`alternate`], [`bank_transfer`], [`parallel_primes`]:
 //!   chapter 2's thread programs
-//! - [`iterative_server`], [`fork_server`], [`thread_server`], [`pool_server`]: chapter 3's servers, each
-//!   named like its exercise
+//! - [`iterative_server`], [`fork_server`], [`thread_server`], [`pool_server`],
+//!   [`epoll_server`]: chapter 3's servers, each named like its exercise
 //!
 //! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
 //! single-threaded process: the suite's way to call code that forks.
@@ -27,6 +27,7 @@ pub mod bank_transfer;
 pub mod chat;
 pub mod chatbot;
 pub mod copy_dir;
+pub mod epoll_server;
 pub mod failure;
 pub mod fork_basics;
 pub mod fork_server;
@@ -89,6 +90,8 @@ pub enum Program {
     ThreadServer(thread_server::Args),
     /// Chapter 3: the line echo, a pool of threads and a bounded queue.
     PoolServer(pool_server::Args),
+    /// Chapter 3: the line echo, many clients in one thread with epoll (`--edge`: edge-triggered).
+    EpollServer(epoll_server::Args),
     /// For the suite: run a probe (code that forks) in this fresh process.
     #[command(hide = true)]
     Probe(crate::probes::ProbeArgs),
@@ -119,6 +122,7 @@ impl Program {
             Program::ForkServer(args) => fork_server::run(args),
             Program::ThreadServer(args) => thread_server::run(args),
             Program::PoolServer(args) => pool_server::run(args),
+            Program::EpollServer(args) => epoll_server::run(args),
             Program::Probe(args) => crate::probes::run(args),
         }
     }

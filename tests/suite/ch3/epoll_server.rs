@@ -31,8 +31,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// Both modes, for the model's own tests.
-const MODES: [Model; 2] = [LEVEL, EDGE];
+/// Both modes, for the model's own tests: edge-triggered first, where most of
+/// the mistakes show.
+const MODES: [Model; 2] = [EDGE, LEVEL];
 
 /// How many sockets of the server at `addr` are in `CLOSE_WAIT`
 /// (`/proc/net/tcp`, state 08): their client has closed its side, and the
@@ -383,5 +384,58 @@ fn stops_reading_a_client_that_does_not_read() {
                 "a client that does not read holds up no one else",
             );
         });
+    }
+}
+
+/// Idle, the event loop sleeps in `epoll_wait` and nothing wakes it: seen
+/// as every thread asleep, with the same count of context switches, in two
+/// looks a [`STEP`] apart. A loop that keeps a level-triggered `EPOLLOUT`
+/// on a socket with room (or a closed socket in epoll) is woken at every
+/// wait, and never looks like that, however busy the machine is.
+#[test]
+fn sleeps_while_idle() {
+    const LOOKS: usize = 50;
+    for model in MODES {
+        let server = model.start();
+        let watch = server.watch();
+        let mut awake = server.connect();
+        awake.send(b"wake up\n");
+        expect_echo(&mut awake, &watch, b"wake up\n", "every line comes back");
+        awake.send(b"half a line, and then nothing");
+        let pid = server.program.pid();
+        let mut before = None;
+        let mut still = false;
+        for _ in 0..LOOKS {
+            let look = all_threads_asleep(pid);
+            if look.is_some() && look == before {
+                still = true;
+                break;
+            }
+            before = look;
+            std::thread::park_timeout(STEP);
+            if let Err(why) = server.program.check() {
+                panic!("{why}");
+            }
+        }
+        if !still {
+            Report::sent(format!("{}, then nothing", awake.sent()))
+                .expected(format!(
+                    "`{}` asleep in epoll_wait, and not woken, for {} ms",
+                    server.program.command_line(),
+                    STEP.as_millis()
+                ))
+                .got(format!(
+                    "in {} looks over {} ms, never asleep twice without running in between \
+                     (/proc/PID/task/*/status)",
+                    LOOKS,
+                    (STEP * LOOKS as u32).as_millis()
+                ))
+                .cause(
+                    "epoll_wait returns at once, again and again: a level-triggered EPOLLOUT \
+                     left on while no output waits (ask for it only while output is pending), \
+                     or a socket left in epoll after its end of file",
+                )
+                .fail();
+        }
     }
 }

@@ -147,7 +147,9 @@ impl<H: Handler> Connection<H> {
     /// `EPOLLOUT` only while output is pending; `EPOLLET` when edge-triggered.
     fn interest(&self, trigger: Trigger) -> EpollFlags {
         // TODO: build the flags as the doc comment says.
-        todo!("the events of a connection, {trigger:?}-triggered (book: ch3/epoll-server.md, \"Your task\")")
+        todo!(
+            "the events of a connection, {trigger:?}-triggered (book: ch3/epoll-server.md, \"Your task\")"
+        )
     }
 
     /// Does all there is to do on this connection now: write what is owed,
@@ -160,7 +162,10 @@ impl<H: Handler> Connection<H> {
         // TODO: loop { flush; pause or resume; stop if paused or done
         // reading; read_once: Bytes → again, End → on_end and done reading,
         // WouldBlock → stop }
-        todo!("service a connection with {} bytes pending (book: ch3/epoll-server.md, \"Your task\")", self.pending())
+        todo!(
+            "service a connection with {} bytes pending (book: ch3/epoll-server.md, \"Your task\")",
+            self.pending()
+        )
     }
 
     /// One read (of at most `CHUNK` bytes) into the input buffer, and the
@@ -168,7 +173,9 @@ impl<H: Handler> Connection<H> {
     fn read_once(&mut self) -> io::Result<Got> {
         // TODO: read; 0 → Got::End; n → input, on_input, Got::Bytes;
         // WouldBlock → Got::WouldBlock.
-        todo!("read from a connection, {CHUNK} bytes at most (book: ch3/epoll-server.md, \"Your task\")")
+        todo!(
+            "read from a connection, {CHUNK} bytes at most (book: ch3/epoll-server.md, \"Your task\")"
+        )
     }
 
     /// Writes pending output until it is all written or the socket says
@@ -177,7 +184,10 @@ impl<H: Handler> Connection<H> {
     fn flush(&mut self) -> io::Result<()> {
         // TODO: while pending, write output[sent..] and add what was
         // written to `sent`; WouldBlock → stop. Empty: clear the buffer.
-        todo!("write {} pending bytes (book: ch3/epoll-server.md, \"Your task\")", self.pending())
+        todo!(
+            "write {} pending bytes (book: ch3/epoll-server.md, \"Your task\")",
+            self.pending()
+        )
     }
 }
 // ANCHOR_END: connection
@@ -204,7 +214,9 @@ impl<H: Handler, F: FnMut() -> H> EventLoop<H, F> {
         // TODO: set_nonblocking, Epoll::new, epoll.add(&listener, …).
         let addr = listener.local_addr()?;
         let _ = (trigger, new_handler, HashMap::<u64, Connection<H>>::new());
-        todo!("serve the clients of {addr} from one epoll instance (book: ch3/epoll-server.md, \"Your task\")")
+        todo!(
+            "serve the clients of {addr} from one epoll instance (book: ch3/epoll-server.md, \"Your task\")"
+        )
     }
 
     /// How many connections are open.
@@ -231,7 +243,10 @@ impl<H: Handler, F: FnMut() -> H> EventLoop<H, F> {
     /// edge-triggered event can stand for many.
     fn accept_all(&mut self) -> io::Result<()> {
         // TODO: loop { accept; WouldBlock → return Ok(()); add(stream) }
-        todo!("accept from {:?} (book: ch3/epoll-server.md, \"Your task\")", self.listener.local_addr())
+        todo!(
+            "accept from {:?} (book: ch3/epoll-server.md, \"Your task\")",
+            self.listener.local_addr()
+        )
     }
 
     /// A new connection, non-blocking, into the table under a new token and

@@ -332,7 +332,12 @@ impl<H: Handler, F: FnMut() -> H> EventLoop<H, F> {
                 }
                 // Out of descriptors (EMFILE) or memory: the connection
                 // waits in the backlog; serve the others meanwhile.
-                Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)) => {
+                Err(e)
+                    if matches!(
+                        e.raw_os_error(),
+                        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+                    ) =>
+                {
                     eprintln!("epoll-server: accept: {e}");
                     return Ok(());
                 }
@@ -362,10 +367,13 @@ impl<H: Handler, F: FnMut() -> H> EventLoop<H, F> {
         let flags = connection.interest(self.trigger);
         self.epoll
             .add(&connection.stream, EpollEvent::new(flags, token))?;
-        self.connections.insert(token, Connection {
-            registered: flags,
-            ..connection
-        });
+        self.connections.insert(
+            token,
+            Connection {
+                registered: flags,
+                ..connection
+            },
+        );
         Ok(())
     }
 
@@ -380,10 +388,7 @@ impl<H: Handler, F: FnMut() -> H> EventLoop<H, F> {
             Ok(open) => open,
             Err(e) => {
                 // Reset by the peer, a broken pipe: this client's trouble.
-                if !matches!(
-                    e.kind(),
-                    ErrorKind::ConnectionReset | ErrorKind::BrokenPipe
-                ) {
+                if !matches!(e.kind(), ErrorKind::ConnectionReset | ErrorKind::BrokenPipe) {
                     eprintln!("epoll-server: client {token}: {e}");
                 }
                 false

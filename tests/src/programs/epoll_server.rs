@@ -15,6 +15,12 @@ pub struct Args {
     /// Edge-triggered (`EPOLLET`) instead of level-triggered.
     #[arg(long)]
     pub edge: bool,
+    /// For the tests: the send buffer of every connection (SO_SNDBUF, set on
+    /// the listener, which its connections inherit). A small one makes a
+    /// server's writes short, every time, instead of when the kernel's own
+    /// sizing happens to make them so.
+    #[arg(long, hide = true)]
+    pub send_buffer: Option<usize>,
 }
 
 /// Raises the soft limit on open files to the hard one: a connection is a
@@ -34,6 +40,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     raise_open_files()?;
     let listener =
         TcpListener::bind(args.addr).with_context(|| format!("binding {}", args.addr))?;
+    if let Some(bytes) = args.send_buffer {
+        socket2::SockRef::from(&listener)
+            .set_send_buffer_size(bytes)
+            .context("setting SO_SNDBUF")?;
+    }
     super::announce(listener.local_addr()?)?;
     let trigger = if args.edge {
         Trigger::Edge

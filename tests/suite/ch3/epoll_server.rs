@@ -21,7 +21,7 @@ mod edge {
 
 use super::line_echo::{expect_closed_quietly, expect_echo};
 use netkit_tests::harness::{
-    Liveness, Program, Report, STEP, TcpPeer, all_threads_asleep, sockets_held, thread_count,
+    Liveness, Program, Report, STEP, TcpPeer, all_threads_asleep, show, sockets_held, thread_count,
     unread_by_server, wait_for,
 };
 use std::fs;
@@ -172,7 +172,10 @@ fn reads_each_burst_until_it_would_block() {
         let burst: Vec<u8> = (0..16 * 1024)
             .flat_map(|i| format!("{i:030}\n").into_bytes())
             .collect();
-        let mut writer = peer.stream().try_clone().expect("cloning the client's socket");
+        let mut writer = peer
+            .stream()
+            .try_clone()
+            .expect("cloning the client's socket");
         std::thread::scope(|scope| {
             scope.spawn(|| {
                 let _ = writer.write_all(&burst);
@@ -273,11 +276,13 @@ fn holds_two_thousand_connections_at_once() {
         }
         let held = sockets_held(server.program.pid());
         if held < MANY + 1 {
-            Report::sent(format!("{MANY} connections, each echoed once and left open"))
-                .expected(format!("the server to hold {} sockets", MANY + 1))
-                .got(format!("{held} sockets"))
-                .cause("every open connection stays in the table until its client leaves")
-                .fail();
+            Report::sent(format!(
+                "{MANY} connections, each echoed once and left open"
+            ))
+            .expected(format!("the server to hold {} sockets", MANY + 1))
+            .got(format!("{held} sockets"))
+            .cause("every open connection stays in the table until its client leaves")
+            .fail();
         }
         // And all of them, open together, once more.
         for (i, client) in clients.iter_mut().enumerate() {
@@ -285,7 +290,12 @@ fn holds_two_thousand_connections_at_once() {
         }
         for (i, client) in clients.iter_mut().enumerate() {
             let line = format!("again {i}\n");
-            expect_echo(client, &watch, line.as_bytes(), "every open connection is served");
+            expect_echo(
+                client,
+                &watch,
+                line.as_bytes(),
+                "every open connection is served",
+            );
         }
     }
 }
@@ -437,5 +447,75 @@ fn sleeps_while_idle() {
                 )
                 .fail();
         }
+    }
+}
+
+/// Short writes keep their rest: with a small send buffer (4 KiB, the
+/// runner's hidden `--send-buffer`), nearly every write the server makes is
+/// short, and every byte must still come back, in order.
+#[test]
+fn keeps_the_rest_of_each_short_write() {
+    const TOTAL: usize = 512 * 1024;
+    for args in [
+        &["epoll-server", "--edge", "--send-buffer", "4096"][..],
+        &["epoll-server", "--send-buffer", "4096"][..],
+    ] {
+        let server = Model::new(args, Kind::Concurrent).start();
+        let stuck = Stuck::new(&server.program, server.addr);
+        let mut peer = server.connect();
+        let lines: Vec<u8> = (0..TOTAL / 32)
+            .flat_map(|i| format!("{i:031}\n").into_bytes())
+            .collect();
+        let mut writer = peer
+            .stream()
+            .try_clone()
+            .expect("cloning the client's socket");
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let _ = writer.write_all(&lines);
+            });
+            // Each piece compared as it comes: a dropped rest shows at once,
+            // as the first bytes that differ.
+            let mut reader = peer.stream();
+            let mut got = 0;
+            let mut chunk = vec![0u8; 64 * 1024];
+            let outcome = wait_for(&stuck, || {
+                let n = std::io::Read::read(&mut reader, &mut chunk)?;
+                if n == 0 {
+                    return Ok(Some(Err("end of file".to_string())));
+                }
+                if chunk[..n] != lines[got..got + n] {
+                    let at = got
+                        + chunk
+                            .iter()
+                            .zip(&lines[got..])
+                            .position(|(a, b)| a != b)
+                            .unwrap_or(0);
+                    return Ok(Some(Err(format!(
+                        "bytes that differ from what was sent at offset {at}: {} where {} was sent",
+                        show(&chunk[at - got..n.min(at - got + 32)]),
+                        show(&lines[at..(at + 32).min(lines.len())])
+                    ))));
+                }
+                got += n;
+                Ok((got == lines.len()).then_some(Ok(())))
+            });
+            let why = match outcome {
+                Ok(Ok(())) => return,
+                Ok(Err(why)) => why,
+                Err(e) => e.to_string(),
+            };
+            Report::sent(format!(
+                "{} bytes of lines, with the server's send buffer at 4 KiB",
+                lines.len()
+            ))
+            .expected("every byte back, in order")
+            .got(format!("{got} bytes back, then {why}"))
+            .cause(
+                "a write on a non-blocking socket may take less than it is given: keep the \
+                 rest in the connection's output buffer (and ask for EPOLLOUT), never drop it",
+            )
+            .fail();
+        });
     }
 }

@@ -79,8 +79,12 @@ fn resident(pid: u32) -> usize {
 struct Stuck<'a> {
     program: &'a Program,
     addr: SocketAddr,
-    first: Mutex<Option<(Instant, Vec<(i32, u64)>)>>,
+    first: Mutex<Option<Look>>,
 }
+
+/// When the server was first seen asleep with work undone, and its threads'
+/// counts of context switches then.
+type Look = (Instant, Vec<(i32, u64)>);
 
 impl<'a> Stuck<'a> {
     fn new(program: &'a Program, addr: SocketAddr) -> Self {
@@ -462,7 +466,7 @@ fn keeps_the_rest_of_each_short_write() {
     ] {
         let server = Model::new(args, Kind::Concurrent).start();
         let stuck = Stuck::new(&server.program, server.addr);
-        let mut peer = server.connect();
+        let peer = server.connect();
         let lines: Vec<u8> = (0..TOTAL / 32)
             .flat_map(|i| format!("{i:031}\n").into_bytes())
             .collect();

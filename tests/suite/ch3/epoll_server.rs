@@ -483,32 +483,37 @@ fn keeps_the_rest_of_each_short_write() {
             let mut reader = peer.stream();
             let mut got = 0;
             let mut chunk = vec![0u8; 64 * 1024];
-            let outcome = wait_for(&stuck, || {
-                let n = std::io::Read::read(&mut reader, &mut chunk)?;
-                if n == 0 {
-                    return Ok(Some(Err("end of file".to_string())));
-                }
-                if chunk[..n] != lines[got..got + n] {
+            // One wait per piece: its bound is for a piece, not for the
+            // whole, so that a slow machine is not taken for a stalled server.
+            let outcome = loop {
+                let piece = wait_for(&stuck, || {
+                    let n = std::io::Read::read(&mut reader, &mut chunk)?;
+                    Ok((n > 0).then_some(n))
+                });
+                let n = match piece {
+                    Ok(n) => n,
+                    Err(e) => break Err(e.to_string()),
+                };
+                let expected = &lines[got..(got + n).min(lines.len())];
+                if chunk[..n] != *expected {
                     let at = got
-                        + chunk
+                        + chunk[..n]
                             .iter()
-                            .zip(&lines[got..])
+                            .zip(expected)
                             .position(|(a, b)| a != b)
-                            .unwrap_or(0);
-                    return Ok(Some(Err(format!(
+                            .unwrap_or(expected.len());
+                    break Err(format!(
                         "bytes that differ from what was sent at offset {at}: {} where {} was sent",
                         show(&chunk[at - got..n.min(at - got + 32)]),
-                        show(&lines[at..(at + 32).min(lines.len())])
-                    ))));
+                        show(&lines[at.min(lines.len())..(at + 32).min(lines.len())])
+                    ));
                 }
                 got += n;
-                Ok((got == lines.len()).then_some(Ok(())))
-            });
-            let why = match outcome {
-                Ok(Ok(())) => return,
-                Ok(Err(why)) => why,
-                Err(e) => e.to_string(),
+                if got == lines.len() {
+                    break Ok(());
+                }
             };
+            let Err(why) = outcome else { return };
             Report::sent(format!(
                 "{} bytes of lines, with the server's send buffer at 4 KiB",
                 lines.len()

@@ -346,23 +346,24 @@ fn stops_reading_a_client_that_does_not_read() {
                     }
                 }
             });
-            // Until the flood stops: nothing more sent for 10 looks in a row,
-            // the server not reading it any more.
-            let mut last = (0, 0usize);
+            // Until the server has stopped reading the flood, as the kernel
+            // shows it: the whole server asleep, unchanged between two looks
+            // a STEP apart, while the flood's bytes wait unread in its
+            // socket. (Not "the sender stalled": a server starved of CPU
+            // stalls it too.) A server that reads everything never gets
+            // there: its EPOLLIN wakes it, and its memory grows instead.
+            let mut before = None;
             let outcome = wait_for(&watch, || {
                 let grown = resident(pid).saturating_sub(base);
                 let now = sent.load(Ordering::Relaxed);
                 if grown > MEMORY_BOUND || now >= FLOOD {
                     return Ok(Some(Err((grown, now))));
                 }
-                if now == last.1 {
-                    last.0 += 1;
-                } else {
-                    last = (0, now);
-                }
-                if last.0 >= 10 {
+                let look = all_threads_asleep(pid);
+                if look.is_some() && look == before && unread_by_server(server.addr) > 0 {
                     return Ok(Some(Ok((grown, now))));
                 }
+                before = look;
                 std::thread::park_timeout(STEP);
                 Ok(None)
             });
@@ -378,7 +379,10 @@ fn stops_reading_a_client_that_does_not_read() {
                      than {} MiB",
                     MEMORY_BOUND / (1024 * 1024)
                 ))
-                .got(format!("VmRSS grown by {} MiB", grown / (1024 * 1024)))
+                .got(format!(
+                    "VmRSS grown by {:.1} MiB",
+                    grown as f64 / (1024.0 * 1024.0)
+                ))
                 .cause(
                     "no backpressure: while a connection's pending output is over the high \
                      mark, leave EPOLLIN off (do not read it) until it drains",

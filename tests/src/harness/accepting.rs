@@ -50,7 +50,7 @@ pub struct Accepting<'a, L: Liveness> {
 }
 
 /// What one look at the accepting thread found.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Look {
     at: Instant,
     /// Voluntary and involuntary context switches so far: unchanged between
@@ -58,6 +58,9 @@ struct Look {
     switches: u64,
     /// The system call it sleeps in.
     call: i64,
+    /// Every thread of the process with its context switches, when all are
+    /// asleep ([`all_threads_asleep`]); `None` when one runs or may run.
+    process: Option<Vec<(i32, u64)>>,
 }
 
 /// The id of the thread that runs `serve`: known, or set by the thread as
@@ -146,13 +149,24 @@ impl<L: Liveness> Accepting<'_, L> {
             *stuck = None;
             return Ok(());
         }
-        match *stuck {
-            Some(first) if first.switches == look.switches && first.call == look.call => {
+        // Stuck only if nothing in the whole process ran between two looks
+        // a STEP apart: on a loaded machine, a correct server's accepting
+        // thread may wait for a lock whose holder was preempted (runnable,
+        // so not asleep) for far longer than a STEP. Asleep and unchanged,
+        // every thread, means nobody in it will release what it waits for
+        // while the next client waits.
+        match &*stuck {
+            Some(first)
+                if first.switches == look.switches
+                    && first.call == look.call
+                    && first.process.is_some()
+                    && first.process == look.process =>
+            {
                 if look.at.duration_since(first.at) >= STEP {
                     return Err(format!(
                         "{} does not accept: its accepting thread has slept in {} for {} ms \
-                         without running, while {waiting} connection(s) wait in its listener's \
-                         queue. It waits for something else than the next client: does it join \
+                         without running, and so has every other thread of it, while \
+                         {waiting} connection(s) wait in its listener's queue. It waits for something else than the next client: does it join \
                          the client's thread (or wait for a lock) before accepting again?",
                         self.who,
                         call_name(look.call),
@@ -371,6 +385,7 @@ fn asleep_outside_accept(pid: u32, tid: i32) -> Option<Look> {
         at: Instant::now(),
         switches,
         call,
+        process: all_threads_asleep(pid),
     })
 }
 
@@ -389,8 +404,11 @@ fn call_name(call: i64) -> String {
 
 /// How many connections wait to be accepted by the IPv4 listener at `addr`:
 /// for a listening socket, `/proc/net/tcp` gives that count as its
-/// `rx_queue`.
-fn accept_queue(addr: SocketAddr) -> Option<u64> {
+/// `rx_queue`. (`None` when the listener is not found.) A test that opens
+/// many connections waits for it to fall back to 0 between batches, so that
+/// the queue never overflows: a connection the full queue drops is retried
+/// by the client's kernel a second later.
+pub fn accept_queue(addr: SocketAddr) -> Option<u64> {
     let SocketAddr::V4(v4) = addr else {
         return None;
     };

@@ -74,8 +74,8 @@ pub mod trickle;
 pub mod watchdog;
 
 pub use accepting::{
-    Accepting, all_threads_asleep, sockets_held, thread_count, threads_reading_sockets,
-    unread_by_server,
+    Accepting, accept_queue, all_threads_asleep, sockets_held, thread_count,
+    threads_reading_sockets, unread_by_server,
 };
 pub use blocked::{BlockedAt, Tid, spawn_watched, threads, threads_in_process, wait_until_blocked};
 pub use bytes::{from_hex, hex};

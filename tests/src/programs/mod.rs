@@ -16,7 +16,8 @@
 //! - [`ticket_office`], [`alternate`], [`bank_transfer`], [`parallel_primes`]:
 //!   chapter 2's thread programs
 //! - [`iterative_server`], [`fork_server`], [`thread_server`], [`pool_server`],
-//!   [`epoll_server`]: chapter 3's servers, each named like its exercise
+//!   [`nonblocking_server`], [`select_server`], [`epoll_server`]: chapter 3's
+//!   servers, each named like its exercise
 //!
 //! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
 //! single-threaded process: the suite's way to call code that forks.
@@ -32,10 +33,12 @@ pub mod failure;
 pub mod fork_basics;
 pub mod fork_server;
 pub mod iterative_server;
+pub mod nonblocking_server;
 pub mod parallel_primes;
 pub mod pool_server;
 pub mod prime_sum;
 pub mod reaper;
+pub mod select_server;
 pub mod split_file;
 pub mod tcp_upload;
 pub mod thread_server;
@@ -90,6 +93,10 @@ pub enum Program {
     ThreadServer(thread_server::Args),
     /// Chapter 3: the line echo, a pool of threads and a bounded queue.
     PoolServer(pool_server::Args),
+    /// Chapter 3: the line echo, many clients on one thread, non-blocking sockets, no select.
+    NonblockingServer(nonblocking_server::Args),
+    /// Chapter 3: the line echo, many clients in one thread with select.
+    SelectServer(select_server::Args),
     /// Chapter 3: the line echo, many clients in one thread with epoll (`--edge`: edge-triggered).
     EpollServer(epoll_server::Args),
     /// For the suite: run a probe (code that forks) in this fresh process.
@@ -122,6 +129,8 @@ impl Program {
             Program::ForkServer(args) => fork_server::run(args),
             Program::ThreadServer(args) => thread_server::run(args),
             Program::PoolServer(args) => pool_server::run(args),
+            Program::NonblockingServer(args) => nonblocking_server::run(args),
+            Program::SelectServer(args) => select_server::run(args),
             Program::EpollServer(args) => epoll_server::run(args),
             Program::Probe(args) => crate::probes::run(args),
         }

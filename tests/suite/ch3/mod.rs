@@ -4,5 +4,7 @@ mod epoll_server;
 mod fork_server;
 mod iterative_server;
 mod line_echo;
+mod nonblocking_server;
 mod pool_server;
+mod select_server;
 mod thread_server;

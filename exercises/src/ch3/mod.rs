@@ -1,5 +1,6 @@
 //! Chapter 3: network concurrency models and IO.
 //!
+//! - [`epoll_server`]: many clients with epoll.
 //! - [`fork_server`]: a process per connection.
 //! - [`iterative_server`]: the iterative server.
 //! - [`line_echo`]: the line echo of one connection, given (not an exercise).
@@ -8,6 +9,7 @@
 //! - [`select_server`]: many clients in one thread: select.
 //! - [`thread_server`]: a thread per connection.
 
+pub mod epoll_server;
 pub mod fork_server;
 pub mod iterative_server;
 pub mod line_echo;

@@ -16,8 +16,8 @@
 //! - [`ticket_office`], [`alternate`], [`bank_transfer`], [`parallel_primes`]:
 //!   chapter 2's thread programs
 //! - [`iterative_server`], [`fork_server`], [`thread_server`], [`pool_server`],
-//!   [`nonblocking_server`], [`select_server`]: chapter 3's servers, each
-//!   named like its exercise
+//!   [`nonblocking_server`], [`select_server`], [`epoll_server`]: chapter 3's
+//!   servers, each named like its exercise
 //!
 //! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
 //! single-threaded process: the suite's way to call code that forks.
@@ -28,6 +28,7 @@ pub mod bank_transfer;
 pub mod chat;
 pub mod chatbot;
 pub mod copy_dir;
+pub mod epoll_server;
 pub mod failure;
 pub mod fork_basics;
 pub mod fork_server;
@@ -96,6 +97,8 @@ pub enum Program {
     NonblockingServer(nonblocking_server::Args),
     /// Chapter 3: the line echo, many clients in one thread with select.
     SelectServer(select_server::Args),
+    /// Chapter 3: the line echo, many clients in one thread with epoll (`--edge`: edge-triggered).
+    EpollServer(epoll_server::Args),
     /// For the suite: run a probe (code that forks) in this fresh process.
     #[command(hide = true)]
     Probe(crate::probes::ProbeArgs),
@@ -128,6 +131,7 @@ impl Program {
             Program::PoolServer(args) => pool_server::run(args),
             Program::NonblockingServer(args) => nonblocking_server::run(args),
             Program::SelectServer(args) => select_server::run(args),
+            Program::EpollServer(args) => epoll_server::run(args),
             Program::Probe(args) => crate::probes::run(args),
         }
     }

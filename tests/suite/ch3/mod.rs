@@ -1,5 +1,6 @@
 //! Chapter 3: network concurrency models and IO.
 
+mod epoll_server;
 mod fork_server;
 mod iterative_server;
 mod line_echo;

@@ -187,7 +187,10 @@ fn expect_only_the_parent(server: &Running, watch: &ForkWatch, sent: &str) {
         // Two more sleeps, not one: the count goes up a moment after the
         // state says asleep, so the one recorded may be the same sleep's,
         // not yet counted. Two more are a wake-up and a round of the loop.
+        // And `before` the same as `after`: the parent did not run while
+        // the list was read, or it may have reaped them just after.
         if let (Some(earlier), Some(switches)) = (&seen, after)
+            && before == after
             && switches >= earlier.switches + 2
             && let Some(zombie) = zombies.iter().find(|z| earlier.zombies.contains(z))
         {

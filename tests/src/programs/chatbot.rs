@@ -3,7 +3,7 @@
 use crate::kit::ch1::chatbot;
 use anyhow::Context;
 use std::io::{self, BufRead, Write};
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 
 /// `chatbot-server [--addr A]`
 #[derive(Debug, clap::Args)]
@@ -23,9 +23,7 @@ pub struct ClientArgs {
 
 /// Binds, announces the address, and serves until `accept` fails.
 pub fn server(args: ServerArgs) -> anyhow::Result<()> {
-    let listener =
-        TcpListener::bind(args.addr).with_context(|| format!("binding {}", args.addr))?;
-    super::announce(listener.local_addr()?)?;
+    let listener = super::listen(args.addr)?;
     chatbot::serve(listener).context("accepting clients")?;
     Ok(())
 }

@@ -3,7 +3,6 @@
 
 use crate::kit::ch3::epoll_server::{self, Trigger};
 use anyhow::Context;
-use nix::sys::resource::{Resource, getrlimit, setrlimit};
 use std::net::{SocketAddr, TcpListener};
 
 /// `epoll-server [--addr A] [--edge]`
@@ -23,21 +22,10 @@ pub struct Args {
     pub send_buffer: Option<usize>,
 }
 
-/// Raises the soft limit on open files to the hard one: a connection is a
-/// descriptor, and the usual soft limit (1 024) is the first wall an epoll
-/// server meets. Only the soft limit: the hard one is the administrator's.
-fn raise_open_files() -> anyhow::Result<u64> {
-    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).context("getrlimit(RLIMIT_NOFILE)")?;
-    if soft < hard {
-        setrlimit(Resource::RLIMIT_NOFILE, hard, hard).context("setrlimit(RLIMIT_NOFILE)")?;
-    }
-    Ok(hard)
-}
-
 /// Raises the limit on open files, binds, announces the address, and
 /// serves until epoll or `accept` fails.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    raise_open_files()?;
+    super::raise_open_file_limit("epoll-server");
     let listener =
         TcpListener::bind(args.addr).with_context(|| format!("binding {}", args.addr))?;
     if let Some(bytes) = args.send_buffer {

@@ -2,7 +2,7 @@
 
 use crate::kit::ch3::fork_server;
 use anyhow::Context;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 
 /// `fork-server [--addr A]`
 #[derive(Debug, clap::Args)]
@@ -15,9 +15,7 @@ pub struct Args {
 /// Binds, announces the address, and serves until `accept` fails. The
 /// program runs one thread, as `serve` requires of a process that forks.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let listener =
-        TcpListener::bind(args.addr).with_context(|| format!("binding {}", args.addr))?;
-    super::announce(listener.local_addr()?)?;
+    let listener = super::listen(args.addr)?;
     fork_server::serve(listener).context("accepting clients")?;
     Ok(())
 }

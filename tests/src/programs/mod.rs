@@ -146,6 +146,30 @@ pub fn announce(addr: SocketAddr) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Binds a TCP listener to `addr` and announces it ([`announce`]): how every
+/// TCP server of the runner starts.
+pub fn listen(addr: SocketAddr) -> anyhow::Result<std::net::TcpListener> {
+    use anyhow::Context;
+    let listener = std::net::TcpListener::bind(addr).with_context(|| format!("binding {addr}"))?;
+    announce(listener.local_addr()?)?;
+    Ok(listener)
+}
+
+/// Raises this process's soft limit on open files to the hard one, as a
+/// server for many clients does: each connection is a descriptor, and the
+/// usual soft limit (1024) is the first wall such a server meets. Only the
+/// soft limit: the hard one is the administrator's. A limit that cannot be
+/// raised is left as it is, with one line on stderr, and the server runs.
+pub fn raise_open_file_limit(program: &str) {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE)
+        && soft < hard
+        && let Err(e) = setrlimit(Resource::RLIMIT_NOFILE, hard, hard)
+    {
+        eprintln!("{program}: cannot raise the limit on open files from {soft} to {hard}: {e}");
+    }
+}
+
 /// The port of the seed's servers.
 pub const SEED_PORT: u16 = 8888;
 

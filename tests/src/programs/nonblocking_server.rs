@@ -5,7 +5,7 @@ use crate::kit::ch3::nonblocking_server;
 use anyhow::Context;
 use std::fs::File;
 use std::io::Write;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// `nonblocking-server [--addr A] [--log FILE]`
@@ -28,9 +28,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ),
         None => Box::new(std::io::stderr()),
     };
-    let listener =
-        TcpListener::bind(args.addr).with_context(|| format!("binding {}", args.addr))?;
-    super::announce(listener.local_addr()?)?;
+    let listener = super::listen(args.addr)?;
     nonblocking_server::serve(listener, &mut log).context("serving clients")?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use crate::kit::ch3::pool_server;
 use anyhow::Context;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 
 /// `pool-server [--addr A] [--workers N] [--queue M]`
 #[derive(Debug, clap::Args)]
@@ -23,9 +23,7 @@ pub struct Args {
 
 /// Binds, announces the address, and serves until `accept` fails.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let listener =
-        TcpListener::bind(args.addr).with_context(|| format!("binding {}", args.addr))?;
-    super::announce(listener.local_addr()?)?;
+    let listener = super::listen(args.addr)?;
     pool_server::serve(listener, args.workers, args.queue).context("serving clients")?;
     Ok(())
 }

@@ -3,8 +3,7 @@
 
 use crate::kit::ch3::select_server;
 use anyhow::Context;
-use nix::sys::resource::{Resource, getrlimit, setrlimit};
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 
 /// `select-server [--addr A]`
 #[derive(Debug, clap::Args)]
@@ -14,28 +13,15 @@ pub struct Args {
     pub addr: SocketAddr,
 }
 
-/// Raises the soft limit on open files to the hard one, as a server for
-/// many clients does. With the usual soft limit of 1024, `accept` fails
-/// (EMFILE) before it can return a descriptor at or above `FD_SETSIZE`;
-/// raised, it returns one, and the server must refuse it itself: that is
-/// the case the exercise handles, and its test makes. A limit that cannot
-/// be raised is left as it is.
-fn raise_open_file_limit() {
-    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE)
-        && soft < hard
-        && let Err(e) = setrlimit(Resource::RLIMIT_NOFILE, hard, hard)
-    {
-        eprintln!("select-server: cannot raise the limit on open files from {soft} to {hard}: {e}");
-    }
-}
-
 /// Raises the limit on open files, binds, announces the address, and serves
 /// until `select` or the listener fails.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    raise_open_file_limit();
-    let listener =
-        TcpListener::bind(args.addr).with_context(|| format!("binding {}", args.addr))?;
-    super::announce(listener.local_addr()?)?;
+    // With the usual soft limit of 1024, `accept` fails (EMFILE) before it
+    // can return a descriptor at or above FD_SETSIZE; raised, it returns one,
+    // and the server must refuse it itself: the case the exercise handles,
+    // and its test makes.
+    super::raise_open_file_limit("select-server");
+    let listener = super::listen(args.addr)?;
     select_server::serve(listener).context("serving clients")?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use crate::kit;
 use anyhow::Context;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// `tcp-upload-server [--addr A] --dir DIR`
@@ -34,9 +34,7 @@ pub fn server(args: ServerArgs) -> anyhow::Result<()> {
         "--dir {}: not a folder (create it first)",
         args.dir.display()
     );
-    let listener =
-        TcpListener::bind(args.addr).with_context(|| format!("binding {}", args.addr))?;
-    super::announce(listener.local_addr()?)?;
+    let listener = super::listen(args.addr)?;
     kit::ch1::tcp_upload::serve(listener, &args.dir).context("accepting connections")?;
     Ok(())
 }

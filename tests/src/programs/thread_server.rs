@@ -2,7 +2,7 @@
 
 use crate::kit::ch3::thread_server;
 use anyhow::Context;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 
 /// `thread-server [--addr A]`
 #[derive(Debug, clap::Args)]
@@ -14,9 +14,7 @@ pub struct Args {
 
 /// Binds, announces the address, and serves until `accept` fails.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let listener =
-        TcpListener::bind(args.addr).with_context(|| format!("binding {}", args.addr))?;
-    super::announce(listener.local_addr()?)?;
+    let listener = super::listen(args.addr)?;
     thread_server::serve(listener).context("accepting clients")?;
     Ok(())
 }

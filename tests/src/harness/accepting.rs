@@ -264,19 +264,7 @@ pub fn all_threads_asleep(pid: u32) -> Option<Vec<(i32, u64)>> {
     let mut threads: Vec<(i32, u64)> = Vec::new();
     for task in fs::read_dir(format!("/proc/{pid}/task")).ok()? {
         let tid = task.ok()?.file_name().to_str()?.parse::<i32>().ok()?;
-        let status = fs::read_to_string(format!("/proc/{pid}/task/{tid}/status")).ok()?;
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .map(str::trim)
-        };
-        let state = field("State:")?.chars().next()?;
-        if state != 'S' && state != 'D' {
-            return None;
-        }
-        let switches = field("voluntary_ctxt_switches:")?.parse::<u64>().ok()?
-            + field("nonvoluntary_ctxt_switches:")?.parse::<u64>().ok()?;
+        let switches = switches_if_asleep(pid, tid)?;
         threads.push((tid, switches));
     }
     threads.sort_unstable();
@@ -359,10 +347,11 @@ const ACCEPTING_OR_TIMED: &[i64] = &[
     libc::SYS_clock_nanosleep,
 ];
 
-/// A look at thread `tid` of `pid` when it is asleep in a call other than
-/// those of [`ACCEPTING_OR_TIMED`]; `None` when it runs, is in one of them,
-/// or cannot be looked at.
-fn asleep_outside_accept(pid: u32, tid: i32) -> Option<Look> {
+/// The context switches so far (voluntary and involuntary) of thread `tid`
+/// of `pid` when it is asleep (`S` or `D` in `/proc/PID/task/TID/status`);
+/// `None` when it runs, may run, or cannot be looked at. The same count at
+/// two looks, asleep at both: the thread has not run in between.
+pub fn switches_if_asleep(pid: u32, tid: i32) -> Option<u64> {
     let status = fs::read_to_string(format!("/proc/{pid}/task/{tid}/status")).ok()?;
     let field = |name: &str| {
         status
@@ -374,8 +363,17 @@ fn asleep_outside_accept(pid: u32, tid: i32) -> Option<Look> {
     if state != 'S' && state != 'D' {
         return None;
     }
-    let switches = field("voluntary_ctxt_switches:")?.parse::<u64>().ok()?
-        + field("nonvoluntary_ctxt_switches:")?.parse::<u64>().ok()?;
+    Some(
+        field("voluntary_ctxt_switches:")?.parse::<u64>().ok()?
+            + field("nonvoluntary_ctxt_switches:")?.parse::<u64>().ok()?,
+    )
+}
+
+/// A look at thread `tid` of `pid` when it is asleep in a call other than
+/// those of [`ACCEPTING_OR_TIMED`]; `None` when it runs, is in one of them,
+/// or cannot be looked at.
+fn asleep_outside_accept(pid: u32, tid: i32) -> Option<Look> {
+    let switches = switches_if_asleep(pid, tid)?;
     let syscall = fs::read_to_string(format!("/proc/{pid}/task/{tid}/syscall")).ok()?;
     let call = syscall.split_whitespace().next()?.parse::<i64>().ok()?;
     if ACCEPTING_OR_TIMED.contains(&call) {

@@ -74,7 +74,7 @@ pub mod trickle;
 pub mod watchdog;
 
 pub use accepting::{
-    Accepting, accept_queue, all_threads_asleep, sockets_held, thread_count,
+    Accepting, accept_queue, all_threads_asleep, sockets_held, switches_if_asleep, thread_count,
     threads_reading_sockets, unread_by_server,
 };
 pub use blocked::{BlockedAt, Tid, spawn_watched, threads, threads_in_process, wait_until_blocked};

@@ -9,7 +9,7 @@
 //! processes" are the group's, read from `/proc/PID/stat`.
 
 use super::line_echo::{Kind, Model, Running, expect_echo, line_echo_conformance};
-use netkit_tests::harness::{Liveness, Report, STEP, TcpPeer};
+use netkit_tests::harness::{Liveness, Report, STEP, TcpPeer, switches_if_asleep};
 use std::fs;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -129,20 +129,9 @@ fn short_client(server: &Running, watch: &ForkWatch, line: &str) {
 /// Process `pid`'s count of context switches when it is asleep in
 /// `accept`; `None` when it runs, or sleeps anywhere else.
 fn asleep_in_accept(pid: u32) -> Option<u64> {
-    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .map(str::trim)
-    };
-    if !field("State:")?.starts_with('S') || !in_accept(pid) {
-        return None;
-    }
-    Some(
-        field("voluntary_ctxt_switches:")?.parse::<u64>().ok()?
-            + field("nonvoluntary_ctxt_switches:")?.parse::<u64>().ok()?,
-    )
+    // The parent runs one thread, whose id is the process's.
+    let switches = switches_if_asleep(pid, i32::try_from(pid).ok()?)?;
+    in_accept(pid).then_some(switches)
 }
 
 /// Zombies seen while the parent slept in `accept`: if the parent is later

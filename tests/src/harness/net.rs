@@ -3,10 +3,11 @@
 //! Every read is bounded and watches the code under test (see
 //! [`wait_for`]); every failure panics with a [`Report`].
 
-use super::liveness::{WaitError, stopped_story, wait_for};
+use super::liveness::{WaitError, is_timeout, stopped_story, wait_for};
 use super::{Liveness, Report, STEP, TIMEOUT, show};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::time::Instant;
 
 /// A TCP listener on `127.0.0.1:0`: a free port chosen by the OS, so tests run
 /// in parallel. Hand it to the server under test; ask it for `local_addr()`.
@@ -313,14 +314,26 @@ impl TcpPeer {
         let mut got = Vec::with_capacity(n);
         let mut chunk = vec![0u8; n.clamp(1, 64 * 1024)];
         let outcome = wait_for(watched, || {
-            let want = (n - got.len()).min(chunk.len());
-            let read = self.reader.read(&mut chunk[..want])?;
-            got.extend_from_slice(&chunk[..read]);
-            Ok(match read {
-                0 => Some(false),
-                _ if got.len() == n => Some(true),
-                _ => None,
-            })
+            // Read what keeps coming, up to a STEP of it, before the watch
+            // looks again: a look may be slow (one that reads /proc/net/tcp
+            // takes tens of ms on a busy machine), and one per short read
+            // made a long echo run into TIMEOUT.
+            let slice = Instant::now() + STEP;
+            loop {
+                let want = (n - got.len()).min(chunk.len());
+                let read = match self.reader.read(&mut chunk[..want]) {
+                    Ok(read) => read,
+                    Err(e) if is_timeout(&e) => return Ok(None),
+                    Err(e) => return Err(e),
+                };
+                got.extend_from_slice(&chunk[..read]);
+                match read {
+                    0 => return Ok(Some(false)),
+                    _ if got.len() == n => return Ok(Some(true)),
+                    _ if Instant::now() >= slice => return Ok(None),
+                    _ => {}
+                }
+            }
         });
         match outcome {
             Ok(true) => Ok(got),

@@ -766,6 +766,7 @@ mod tests {
                 Some(_) => String::new(),
             },
             coming: coming.map(str::to_string),
+            programs: vec![],
         }
     }
 

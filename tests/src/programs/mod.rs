@@ -18,6 +18,8 @@
 //! - [`iterative_server`], [`fork_server`], [`thread_server`], [`pool_server`],
 //!   [`nonblocking_server`], [`select_server`], [`epoll_server`]: chapter 3's
 //!   servers, each named like its exercise
+//! - [`compare_models`]: `compare-models`, chapter 3's servers measured side
+//!   by side
 //!
 //! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
 //! single-threaded process: the suite's way to call code that forks.
@@ -27,6 +29,7 @@ pub mod alternate;
 pub mod bank_transfer;
 pub mod chat;
 pub mod chatbot;
+pub mod compare_models;
 pub mod copy_dir;
 pub mod epoll_server;
 pub mod failure;
@@ -99,6 +102,8 @@ pub enum Program {
     SelectServer(select_server::Args),
     /// Chapter 3: the line echo, many clients in one thread with epoll (`--edge`: edge-triggered).
     EpollServer(epoll_server::Args),
+    /// Chapter 3: drive every model with 1 to 1 000 clients and print a table of what each costs.
+    CompareModels(compare_models::Args),
     /// For the suite: run a probe (code that forks) in this fresh process.
     #[command(hide = true)]
     Probe(crate::probes::ProbeArgs),
@@ -132,6 +137,7 @@ impl Program {
             Program::NonblockingServer(args) => nonblocking_server::run(args),
             Program::SelectServer(args) => select_server::run(args),
             Program::EpollServer(args) => epoll_server::run(args),
+            Program::CompareModels(args) => compare_models::run(args),
             Program::Probe(args) => crate::probes::run(args),
         }
     }

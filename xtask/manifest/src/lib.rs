@@ -32,6 +32,12 @@ pub struct Chapter {
     /// and no exercises until it is written.
     #[serde(default)]
     pub coming: Option<String>,
+    /// Programs of the chapter as a whole rather than of one exercise (such
+    /// as chapter 3's `compare-models`, which runs every model): the
+    /// runner's subcommands that `cargo xtask run` offers besides the
+    /// exercises' own.
+    #[serde(default)]
+    pub programs: Vec<String>,
 }
 
 impl Chapter {

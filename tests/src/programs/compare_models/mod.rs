@@ -262,3 +262,41 @@ fn machine() -> String {
     };
     format!("{cores} cores ({cpu}), Linux {kernel}, {build}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tables the book includes were printed by this program as it is:
+    /// same columns, known models. A change to the columns must come with a
+    /// fresh run (the page says how).
+    #[test]
+    fn the_books_tables_have_this_programs_columns_and_models() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../book/src/ch3/measured");
+        for name in ["compare-models.txt", "compare-models-limit.txt"] {
+            let path = dir.join(name);
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+            let lines: Vec<&str> = text.lines().collect();
+            assert!(
+                lines
+                    .first()
+                    .is_some_and(|l| l.starts_with("compare-models on "))
+                    && lines.get(3) == Some(&header().as_str()),
+                "{}: expected the machine line first and this header as line 4:\n{}\ngot:\n{text}\n\
+                 regenerate it with the command on book/src/ch3/compare-models.md",
+                path.display(),
+                header()
+            );
+            for row in &lines[4..] {
+                assert!(
+                    MODELS.iter().any(|m| row
+                        .strip_prefix(m.join(" ").as_str())
+                        .is_some_and(|r| r.starts_with("  "))),
+                    "{}: the row {row:?} names no model of compare-models",
+                    path.display()
+                );
+            }
+        }
+    }
+}

@@ -92,8 +92,11 @@ const README_NOTE: &str = "> **This is the student's copy of the kit.** It has y
      teacher's edition of the book are not in it. Start with `cargo xtask check chapter1`.\n";
 
 /// Writes the hand-out of the kit at `root` into `out`, which must not exist
-/// yet (or be an empty folder) and must not be inside the kit, but for its
-/// `target/`. Returns how many files were written.
+/// yet (or be an empty folder) and must not be inside the kit, not even in
+/// its `target/`: cargo reads the `.cargo/config.toml` of every folder above
+/// the one it runs in and merges them, so the kit's `xtask` alias would be
+/// added to the copy's, and `cargo xtask` there would run `xtask run -q …`.
+/// Returns how many files were written.
 pub fn student(root: &Path, out: &Path) -> Result<usize> {
     if !has_solutions(root) {
         bail!("this kit is already a student's hand-out: make the hand-out from the teacher's kit");
@@ -102,9 +105,10 @@ pub fn student(root: &Path, out: &Path) -> Result<usize> {
     let root = root
         .canonicalize()
         .with_context(|| format!("resolving {}", root.display()))?;
-    if out.starts_with(&root) && !out.starts_with(root.join("target")) {
+    if out.starts_with(&root) {
         bail!(
-            "{} is inside the kit: write the hand-out outside it (or under its target/)",
+            "{} is inside the kit: write the hand-out outside it (cargo would mix the kit's \
+             settings, .cargo/config.toml, into the copy's)",
             out.display()
         );
     }

@@ -140,7 +140,7 @@ enum Command {
     },
     /// For teachers: write the students' copy of the kit (no solutions, no mutants, no teacher's book).
     Dist {
-        /// The new folder to write it into (outside the kit, or under its target/).
+        /// The new folder to write it into, outside the kit.
         #[arg(long, value_name = "OUT")]
         student: PathBuf,
     },

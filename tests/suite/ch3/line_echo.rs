@@ -22,7 +22,8 @@
 //! than at a timeout.
 
 use netkit_tests::harness::{
-    Accepting, Liveness, Program, Report, STEP, TIMEOUT, TcpPeer, XorShift, group_cpu_time, show,
+    Accepting, Liveness, Program, Report, STEP, TIMEOUT, TcpPeer, XorShift, all_threads_asleep,
+    group_cpu_time, show, unread_by_server,
 };
 use netkit_tests::kit::ch3::line_echo::MAX_LINE;
 use std::io::{Read, Write};
@@ -176,6 +177,61 @@ pub fn expect_closed_quietly(
     }
 }
 
+/// A [`Liveness`] for a client that waits for the server to close its
+/// connection (its line was too long): it fails as soon as the server sleeps
+/// without having closed it. Every thread of the server asleep, nobody woken
+/// between two looks a [`STEP`] apart, and nothing its clients sent left
+/// unread: nothing will wake it, so the close it owes will never come. A
+/// model whose process has children (the fork server, whose child serves the
+/// client) is not judged so, nor one that sleeps with a timeout (its counts
+/// change at every look): for them, the wait ends at its timeout.
+struct CloseOwed<'a> {
+    program: &'a Program,
+    addr: SocketAddr,
+    first: std::sync::Mutex<Option<(Instant, Vec<(i32, u64)>)>>,
+}
+
+impl<'a> CloseOwed<'a> {
+    fn new(server: &'a Running) -> Self {
+        CloseOwed {
+            program: &server.program,
+            addr: server.addr,
+            first: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl Liveness for CloseOwed<'_> {
+    fn check(&self) -> Result<(), String> {
+        self.program.check()?;
+        let pid = self.program.pid();
+        let mut first = self.first.lock().unwrap_or_else(|p| p.into_inner());
+        let childless = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+            .is_ok_and(|children| children.trim().is_empty());
+        let look = all_threads_asleep(pid).filter(|_| childless);
+        let Some(look) = look.filter(|_| unread_by_server(self.addr) == 0) else {
+            *first = None;
+            return Ok(());
+        };
+        match first.as_ref() {
+            Some((at, seen)) if *seen == look && at.elapsed() >= STEP => Err(format!(
+                "`{}` sleeps ({} ms without running), has read everything its clients sent, \
+                 and has not closed the connection whose line was too long: nothing will \
+                 wake it to close it. Return from the connection's loop (dropping its \
+                 stream) or, in an event loop, take it out of the table as well as out of \
+                 the watched set",
+                self.program.command_line(),
+                at.elapsed().as_millis()
+            )),
+            Some((_, seen)) if *seen == look => Ok(()),
+            _ => {
+                *first = Some((Instant::now(), look));
+                Ok(())
+            }
+        }
+    }
+}
+
 // ------------------------------------------------------------------ the tests
 
 /// Lines come back unchanged and in order, one at a time and many at once.
@@ -315,7 +371,7 @@ pub fn closes_only_the_connection_whose_line_is_too_long(model: &Model) {
         long.send(&line);
         expect_closed_quietly(
             &mut long,
-            &server.program,
+            &CloseOwed::new(&server),
             &format!(
                 "a line of {} bytes{}: the connection closed, nothing of the line echoed",
                 MAX_LINE + 1,

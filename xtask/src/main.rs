@@ -7,6 +7,7 @@
 //! - [`suite`]: building the suite with cargo and reading libtest's output.
 //! - [`check`]: `check` and `list`, where a student stands.
 //! - [`hint`]: `hint`, one hint at a time.
+//! - [`grade`]: `grade`, a submission's points, each test isolated.
 //! - [`run`]: `run`, the runner's programs and the book's demos.
 //! - [`selftest`]: `test`, the kit's own checks.
 //! - [`stability`]: `check all` repeated gives the same states (a check of `test`).
@@ -23,6 +24,7 @@
 //! Adding a command is one new variant of [`Command`] and one arm in `main`.
 
 mod check;
+mod grade;
 mod hint;
 mod kit_book;
 mod lists;
@@ -109,6 +111,33 @@ enum Command {
         /// Its arguments.
         #[arg(allow_hyphen_values = true)]
         args: Vec<String>,
+    },
+    /// For teachers: grade a student's submission, each test isolated, with points from kit.toml.
+    #[command(
+        after_help = "Only the submission's exercises/src is taken (never its tests, Cargo.toml or \
+                      xtask). The report is rewritten after every test, so an interrupted run \
+                      leaves a valid partial report. As root, the tests run as the unprivileged \
+                      user 65534 (NETKIT_GRADE_UID chooses another)."
+    )]
+    Grade {
+        /// A student's copy of the kit, or of its exercises/ folder.
+        #[arg(long)]
+        submission: PathBuf,
+        /// Grade only this chapter (repeat for more).
+        #[arg(long = "chapter", value_name = "N")]
+        chapters: Vec<u32>,
+        /// Grade only this exercise (repeat for more).
+        #[arg(long = "exercise", value_name = "ID")]
+        exercises: Vec<String>,
+        /// The report's format.
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: grade::report::Format,
+        /// Write the report here (after every test) instead of to stdout at the end.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The wall-clock limit of every test, in seconds (default: kit.toml's `timeout`, else 30).
+        #[arg(long, value_name = "SECONDS")]
+        timeout: Option<u64>,
     },
     /// The kit's own checks: reference passes, stubs fail, files agree, book builds, mutants are caught.
     Test,
@@ -223,6 +252,22 @@ fn run_command(command: Command) -> Result<bool> {
             &args,
         )
         .map(|()| true),
+        Command::Grade {
+            submission,
+            chapters,
+            exercises,
+            format,
+            out,
+            timeout,
+        } => {
+            let mut request = grade::Request::new(submission);
+            request.chapters = chapters;
+            request.exercises = exercises;
+            request.format = format;
+            request.out = out;
+            request.timeout = timeout.map(std::time::Duration::from_secs);
+            grade::command(&root, &manifest, &request)
+        }
         Command::Test => selftest::test(&root, &manifest),
         Command::New {
             id,

@@ -84,6 +84,23 @@ pub struct Exercise {
     /// Tests allowed to pass against the stub, each with the reason.
     #[serde(default)]
     pub exempt: Vec<Exempt>,
+    /// The wall-clock limit of each of its tests when `cargo xtask grade`
+    /// runs it, in seconds; [`DEFAULT_TEST_TIMEOUT_S`] when absent.
+    #[serde(default)]
+    pub timeout: Option<u64>,
+}
+
+/// The wall-clock limit of one test under `cargo xtask grade`, in seconds,
+/// for an exercise whose kit.toml entry gives no `timeout`: three times the
+/// harness's own `TIMEOUT` (10 s), so that a test that fails by waiting one out
+/// is still reported as failed, with its message, not as timed out.
+pub const DEFAULT_TEST_TIMEOUT_S: u64 = 30;
+
+impl Exercise {
+    /// The wall-clock limit of each of its tests under `cargo xtask grade`.
+    pub fn test_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.timeout.unwrap_or(DEFAULT_TEST_TIMEOUT_S))
+    }
 }
 
 /// A test that may pass against the stub, and why that is not a hole.

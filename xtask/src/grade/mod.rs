@@ -1,0 +1,250 @@
+//! `cargo xtask grade`: a submission's points, test by test.
+//!
+//! ```text
+//! cargo xtask grade --submission PATH [--chapter N | --exercise ID …] [--format F] [--out FILE]
+//!   └─ submission::files            only PATH's exercises/src (never its tests, manifests, xtask)
+//!   └─ Scratch::sync_with(…, "grade")   target/scratch/grade: the teacher's kit with those files
+//!                                   overlaid; its target/ is shared by every submission, so the
+//!                                   dependencies build once and each submission rebuilds only
+//!                                   the student's crate and what depends on it
+//!   └─ compile::build               broken files replaced by their stubs (check's mechanism)
+//!   └─ suite::list                  the tests of the chosen exercises
+//!   └─ for each test: Sandbox::run(suite NAME --exact)   own process, group, limits, user;
+//!        killed after it, with all it started; the report is rewritten after every test
+//! ```
+//!
+//! Points: an exercise's `points` (kit.toml) are shared equally by its tests.
+
+mod compile;
+mod landlock;
+pub mod report;
+mod sandbox;
+mod submission;
+
+use crate::manifest::{Exercise, Manifest};
+use crate::scratch::Scratch;
+use crate::strays;
+use crate::suite;
+use anyhow::{Result, bail};
+use report::{ExerciseGrade, Format, Outcome, Report, TestGrade};
+use sandbox::{Ended, Limits, Sandbox};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// What to grade, and where the report goes.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub submission: PathBuf,
+    /// Chapter numbers; with `exercises`, their union; both empty: all.
+    pub chapters: Vec<u32>,
+    pub exercises: Vec<String>,
+    pub format: Format,
+    /// Rewritten after every test; none: the report goes to stdout at the end.
+    pub out: Option<PathBuf>,
+    /// Overrides every exercise's wall-clock limit per test.
+    pub timeout: Option<Duration>,
+    /// Only tests whose names contain one of these (the grader's own tests
+    /// use it to keep to a few); empty: every test.
+    pub only: Vec<String>,
+    /// The scratch copy's name under `target/scratch/`.
+    pub scratch: String,
+}
+
+impl Request {
+    pub fn new(submission: PathBuf) -> Request {
+        Request {
+            submission,
+            chapters: Vec::new(),
+            exercises: Vec::new(),
+            format: Format::Markdown,
+            out: None,
+            timeout: None,
+            only: Vec::new(),
+            scratch: "grade".into(),
+        }
+    }
+}
+
+/// `cargo xtask grade`: grades, prints progress on stderr, writes the
+/// report, and ends with the closing lines. `Ok(true)` once graded,
+/// whatever the score: a low grade is not the grader's failure.
+pub fn command(root: &Path, manifest: &Manifest, request: &Request) -> Result<bool> {
+    let report = grade(root, manifest, request)?;
+    if request.out.is_none() {
+        print!("{}", report.render(request.format)?);
+    } else {
+        println!("{}\n{}", report.closing_line(), report.total_line());
+    }
+    Ok(true)
+}
+
+/// The exercises `request` asks for, in kit.toml's order.
+fn selected<'m>(manifest: &'m Manifest, request: &Request) -> Result<Vec<&'m Exercise>> {
+    for id in &request.exercises {
+        if manifest.exercise(id).is_none() {
+            manifest.select(id)?;
+            bail!("`{id}` is not an exercise");
+        }
+    }
+    for &n in &request.chapters {
+        match manifest.chapter(n) {
+            None => bail!("kit.toml has no chapter {n}"),
+            Some(c) => {
+                manifest.select(&c.id)?;
+            }
+        }
+    }
+    let all = request.chapters.is_empty() && request.exercises.is_empty();
+    Ok(manifest
+        .exercises
+        .iter()
+        .filter(|e| all || request.chapters.contains(&e.chapter) || request.exercises.contains(&e.id))
+        .collect())
+}
+
+/// Grades one submission and returns its report (also written to
+/// `request.out` after every test).
+pub fn grade(root: &Path, manifest: &Manifest, request: &Request) -> Result<Report> {
+    let started = Instant::now();
+    let exercises = selected(manifest, request)?;
+    let files = submission::files(&request.submission)?;
+    strays::become_subreaper();
+    let tmp = root.join("target/scratch").join(format!("{}-tmp", request.scratch));
+    let mut sandbox = Sandbox::new(&tmp)?;
+    if !root.join("target/scratch").join(&request.scratch).join("target").exists() {
+        eprintln!(
+            "(building the grader's copy of the kit in target/scratch/{}: its first build takes a few minutes; later submissions rebuild only their own crate)",
+            request.scratch
+        );
+    }
+    let copy = Scratch::sync_with(root, &request.scratch, &files)?;
+    let built = compile::build(root, manifest, &copy)?;
+    let listed = suite::list(copy.root(), &built.executable)?;
+
+    let mut report = Report {
+        submission: request.submission.display().to_string(),
+        exercises: Vec::new(),
+        isolation: sandbox.describe(),
+        replaced: built.replaced.clone(),
+        complete: false,
+        seconds: 0.0,
+    };
+    for exercise in &exercises {
+        let prefix = exercise.test_prefix();
+        let names: Vec<&String> = listed
+            .iter()
+            .filter(|t| t.starts_with(&prefix))
+            .filter(|t| request.only.is_empty() || request.only.iter().any(|o| t.contains(o.as_str())))
+            .collect();
+        let errors = built.broken.get(&exercise.id);
+        let share = exercise.points as f64 / names.len().max(1) as f64;
+        report.exercises.push(ExerciseGrade {
+            id: exercise.id.clone(),
+            title: exercise.title.clone(),
+            chapter: exercise.chapter,
+            chapter_title: manifest
+                .chapter(exercise.chapter)
+                .map(|c| c.title.clone())
+                .unwrap_or_default(),
+            points: exercise.points as f64,
+            file: exercise.file.clone(),
+            compile_errors: errors
+                .map(|e| e.iter().map(|d| d.rendered.clone()).collect())
+                .unwrap_or_default(),
+            tests: names
+                .iter()
+                .map(|name| TestGrade {
+                    name: name.to_string(),
+                    max: share,
+                    outcome: if errors.is_some() { Outcome::NotCompiled } else { Outcome::Pending },
+                    seconds: 0.0,
+                    output: String::new(),
+                })
+                .collect(),
+        });
+    }
+    let write = |report: &Report| -> Result<()> {
+        match &request.out {
+            Some(path) => report.write(request.format, path),
+            None => Ok(()),
+        }
+    };
+    write(&report)?;
+    let cwd = copy.root().join("tests");
+    for e in 0..report.exercises.len() {
+        let exercise = exercises[e];
+        let limits = Limits::with_wall(request.timeout.unwrap_or_else(|| exercise.test_timeout()));
+        for t in 0..report.exercises[e].tests.len() {
+            if report.exercises[e].tests[t].outcome != Outcome::Pending {
+                continue;
+            }
+            let name = report.exercises[e].tests[t].name.clone();
+            let ran = sandbox.run(&built.executable, &[&name, "--exact"], &cwd, &limits)?;
+            let (outcome, output) = judge(&name, &ran, &limits);
+            eprintln!("  {:<9} {name} ({:.1} s)", outcome.word(), ran.elapsed.as_secs_f64());
+            let test = &mut report.exercises[e].tests[t];
+            test.outcome = outcome;
+            test.output = output;
+            test.seconds = ran.elapsed.as_secs_f64();
+            report.seconds = started.elapsed().as_secs_f64();
+            write(&report)?;
+        }
+    }
+    report.complete = true;
+    report.seconds = started.elapsed().as_secs_f64();
+    write(&report)?;
+    Ok(report)
+}
+
+/// How many lines of a failing test's output the report keeps.
+const OUTPUT_LINES: usize = 40;
+
+/// A test's outcome from how its process ended and what libtest printed,
+/// and the end of its output when it did not pass.
+fn judge(name: &str, ran: &sandbox::Ran, limits: &Limits) -> (Outcome, String) {
+    let run = suite::parse(&ran.stdout);
+    let outcome = match &ran.ended {
+        Ended::TimedOut => Outcome::TimedOut {
+            limit_s: limits.wall.as_secs(),
+        },
+        Ended::Signalled(signal) => Outcome::Crashed { signal: *signal },
+        Ended::Exited(code) => match run.outcomes.get(name) {
+            Some(suite::Outcome::Passed) if *code == 0 => Outcome::Passed,
+            Some(suite::Outcome::Passed) => Outcome::Missing {
+                why: format!("libtest reported it ok, but the process exited with code {code}"),
+            },
+            Some(suite::Outcome::Failed(failure)) => Outcome::Failed {
+                message: failure.shown().to_string(),
+            },
+            Some(suite::Outcome::Ignored) => Outcome::Missing {
+                why: "the suite marks it #[ignore]: it was not run".into(),
+            },
+            None => Outcome::Missing {
+                why: format!(
+                    "the suite lists this test, but its run (exit code {code}) did not report it: \
+                     the test binary may have exited from inside the test (`std::process::exit`)"
+                ),
+            },
+        },
+    };
+    if outcome.is_pass() {
+        return (outcome, String::new());
+    }
+    let mut output = String::new();
+    for (label, text) in [("stdout", &ran.stdout), ("stderr", &ran.stderr)] {
+        let lines: Vec<&str> = text.lines().collect();
+        if lines.is_empty() {
+            continue;
+        }
+        let from = lines.len().saturating_sub(OUTPUT_LINES);
+        output.push_str(&format!("--- its {label}{} ---\n", if from > 0 { " (last lines)" } else { "" }));
+        for line in &lines[from..] {
+            output.push_str(line);
+            output.push('\n');
+        }
+    }
+    if ran.truncated {
+        output.push_str("(its output was cut: only the first 64 KiB of each stream are kept)\n");
+    }
+    (outcome, output)
+}

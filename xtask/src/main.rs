@@ -138,6 +138,10 @@ enum Command {
         /// The wall-clock limit of every test, in seconds (default: kit.toml's `timeout`, else 30).
         #[arg(long, value_name = "SECONDS")]
         timeout: Option<u64>,
+        /// Only the tests whose names contain this (repeat for more); the
+        /// points are still shared among all of the exercise's tests chosen.
+        #[arg(long = "test", value_name = "NAME")]
+        tests: Vec<String>,
     },
     /// The kit's own checks: reference passes, stubs fail, files agree, book builds, mutants are caught.
     Test,
@@ -259,6 +263,7 @@ fn run_command(command: Command) -> Result<bool> {
             format,
             out,
             timeout,
+            tests,
         } => {
             let mut request = grade::Request::new(submission);
             request.chapters = chapters;
@@ -266,6 +271,7 @@ fn run_command(command: Command) -> Result<bool> {
             request.format = format;
             request.out = out;
             request.timeout = timeout.map(std::time::Duration::from_secs);
+            request.only = tests;
             grade::command(&root, &manifest, &request)
         }
         Command::Test => selftest::test(&root, &manifest),

@@ -49,7 +49,10 @@ pub fn build(root: &Path, manifest: &Manifest, copy: &Scratch) -> Result<Built> 
             let error = check::relocated(error, copy.root(), Path::new(""));
             let (file, with) = match check::owner(manifest, &error) {
                 Some(exercise) => {
-                    broken.entry(exercise.id.clone()).or_default().push(error.clone());
+                    broken
+                        .entry(exercise.id.clone())
+                        .or_default()
+                        .push(error.clone());
                     (check::student_file(exercise), pristine_stub(root, exercise))
                 }
                 None => match error.file.as_deref() {
@@ -67,16 +70,25 @@ pub fn build(root: &Path, manifest: &Manifest, copy: &Scratch) -> Result<Built> 
             }
         }
         if newly.is_empty() {
-            let shown: Vec<String> = unfixable.iter().take(3).map(|d| d.rendered.clone()).collect();
+            let shown: Vec<String> = unfixable
+                .iter()
+                .take(3)
+                .map(|d| d.rendered.clone())
+                .collect();
             bail!(
                 "the suite does not build even with the broken files replaced ({}); \
                  the compiler says:\n{}",
-                if replaced.is_empty() { "none could be".to_string() } else { replaced.join(", ") },
+                if replaced.is_empty() {
+                    "none could be".to_string()
+                } else {
+                    replaced.join(", ")
+                },
                 shown.join("\n")
             );
         }
         for (file, with) in newly {
-            let bytes = std::fs::read(&with).with_context(|| format!("reading {}", with.display()))?;
+            let bytes =
+                std::fs::read(&with).with_context(|| format!("reading {}", with.display()))?;
             copy.put(Path::new(&file), &bytes)?;
             replaced.push(file);
         }

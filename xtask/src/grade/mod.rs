@@ -43,8 +43,8 @@ pub struct Request {
     pub out: Option<PathBuf>,
     /// Overrides every exercise's wall-clock limit per test.
     pub timeout: Option<Duration>,
-    /// Only tests whose names contain one of these (the grader's own tests
-    /// use it to keep to a few); empty: every test.
+    /// Only tests whose names contain one of these (`--test`; the grader's
+    /// own tests use it to keep to a few); empty: every test.
     pub only: Vec<String>,
     /// The scratch copy's name under `target/scratch/`.
     pub scratch: String,
@@ -98,7 +98,9 @@ fn selected<'m>(manifest: &'m Manifest, request: &Request) -> Result<Vec<&'m Exe
     Ok(manifest
         .exercises
         .iter()
-        .filter(|e| all || request.chapters.contains(&e.chapter) || request.exercises.contains(&e.id))
+        .filter(|e| {
+            all || request.chapters.contains(&e.chapter) || request.exercises.contains(&e.id)
+        })
         .collect())
 }
 
@@ -109,9 +111,16 @@ pub fn grade(root: &Path, manifest: &Manifest, request: &Request) -> Result<Repo
     let exercises = selected(manifest, request)?;
     let files = submission::files(&request.submission)?;
     strays::become_subreaper();
-    let tmp = root.join("target/scratch").join(format!("{}-tmp", request.scratch));
+    let tmp = root
+        .join("target/scratch")
+        .join(format!("{}-tmp", request.scratch));
     let mut sandbox = Sandbox::new(&tmp)?;
-    if !root.join("target/scratch").join(&request.scratch).join("target").exists() {
+    if !root
+        .join("target/scratch")
+        .join(&request.scratch)
+        .join("target")
+        .exists()
+    {
         eprintln!(
             "(building the grader's copy of the kit in target/scratch/{}: its first build takes a few minutes; later submissions rebuild only their own crate)",
             request.scratch
@@ -134,7 +143,9 @@ pub fn grade(root: &Path, manifest: &Manifest, request: &Request) -> Result<Repo
         let names: Vec<&String> = listed
             .iter()
             .filter(|t| t.starts_with(&prefix))
-            .filter(|t| request.only.is_empty() || request.only.iter().any(|o| t.contains(o.as_str())))
+            .filter(|t| {
+                request.only.is_empty() || request.only.iter().any(|o| t.contains(o.as_str()))
+            })
             .collect();
         let errors = built.broken.get(&exercise.id);
         let share = exercise.points as f64 / names.len().max(1) as f64;
@@ -156,7 +167,11 @@ pub fn grade(root: &Path, manifest: &Manifest, request: &Request) -> Result<Repo
                 .map(|name| TestGrade {
                     name: name.to_string(),
                     max: share,
-                    outcome: if errors.is_some() { Outcome::NotCompiled } else { Outcome::Pending },
+                    outcome: if errors.is_some() {
+                        Outcome::NotCompiled
+                    } else {
+                        Outcome::Pending
+                    },
                     seconds: 0.0,
                     output: String::new(),
                 })
@@ -171,8 +186,7 @@ pub fn grade(root: &Path, manifest: &Manifest, request: &Request) -> Result<Repo
     };
     write(&report)?;
     let cwd = copy.root().join("tests");
-    for e in 0..report.exercises.len() {
-        let exercise = exercises[e];
+    for (e, exercise) in exercises.iter().enumerate() {
         let limits = Limits::with_wall(request.timeout.unwrap_or_else(|| exercise.test_timeout()));
         for t in 0..report.exercises[e].tests.len() {
             if report.exercises[e].tests[t].outcome != Outcome::Pending {
@@ -181,7 +195,11 @@ pub fn grade(root: &Path, manifest: &Manifest, request: &Request) -> Result<Repo
             let name = report.exercises[e].tests[t].name.clone();
             let ran = sandbox.run(&built.executable, &[&name, "--exact"], &cwd, &limits)?;
             let (outcome, output) = judge(&name, &ran, &limits);
-            eprintln!("  {:<9} {name} ({:.1} s)", outcome.word(), ran.elapsed.as_secs_f64());
+            eprintln!(
+                "  {:<9} {name} ({:.1} s)",
+                outcome.word(),
+                ran.elapsed.as_secs_f64()
+            );
             let test = &mut report.exercises[e].tests[t];
             test.outcome = outcome;
             test.output = output;
@@ -237,7 +255,10 @@ fn judge(name: &str, ran: &sandbox::Ran, limits: &Limits) -> (Outcome, String) {
             continue;
         }
         let from = lines.len().saturating_sub(OUTPUT_LINES);
-        output.push_str(&format!("--- its {label}{} ---\n", if from > 0 { " (last lines)" } else { "" }));
+        output.push_str(&format!(
+            "--- its {label}{} ---\n",
+            if from > 0 { " (last lines)" } else { "" }
+        ));
         for line in &lines[from..] {
             output.push_str(line);
             output.push('\n');

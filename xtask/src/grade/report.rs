@@ -32,14 +32,22 @@ pub enum Outcome {
     Pending,
     Passed,
     /// It failed; the assertion's message (or the `todo!()` it hit).
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
     /// It ran past its wall-clock limit and was killed.
-    TimedOut { limit_s: u64 },
+    TimedOut {
+        limit_s: u64,
+    },
     /// A signal ended it (an abort, a segfault, the CPU limit).
-    Crashed { signal: i32 },
+    Crashed {
+        signal: i32,
+    },
     /// The list says the test exists, but its run did not report it: an
     /// error of the run, never a pass.
-    Missing { why: String },
+    Missing {
+        why: String,
+    },
     /// Its exercise's file does not compile; it was not run.
     NotCompiled,
 }
@@ -73,7 +81,11 @@ impl Outcome {
                  ends, a wait for something that never comes, or a deadlock)"
             ),
             Outcome::Crashed { signal } => {
-                format!("crashed: killed by {} ({})", signal_name(*signal), signal_cause(*signal))
+                format!(
+                    "crashed: killed by {} ({})",
+                    signal_name(*signal),
+                    signal_cause(*signal)
+                )
             }
             Outcome::Missing { why } => format!("error: {why}"),
             Outcome::NotCompiled => "not run: the exercise's file does not compile".into(),
@@ -127,7 +139,11 @@ pub struct TestGrade {
 
 impl TestGrade {
     pub fn score(&self) -> f64 {
-        if self.outcome.is_pass() { self.max } else { 0.0 }
+        if self.outcome.is_pass() {
+            self.max
+        } else {
+            0.0
+        }
     }
 }
 
@@ -253,7 +269,11 @@ impl Report {
         for exercise in &self.exercises {
             if chapter != Some(exercise.chapter) {
                 chapter = Some(exercise.chapter);
-                let _ = writeln!(out, "## chapter {} · {}\n", exercise.chapter, exercise.chapter_title);
+                let _ = writeln!(
+                    out,
+                    "## chapter {} · {}\n",
+                    exercise.chapter, exercise.chapter_title
+                );
             }
             let mark = match exercise.word() {
                 "passed" => "✓",
@@ -272,7 +292,11 @@ impl Report {
                 points(exercise.points)
             );
             if !exercise.compile_errors.is_empty() {
-                let _ = writeln!(out, "\n  `exercises/{}` does not compile. The compiler says:\n", exercise.file);
+                let _ = writeln!(
+                    out,
+                    "\n  `exercises/{}` does not compile. The compiler says:\n",
+                    exercise.file
+                );
                 let _ = writeln!(out, "  ```text");
                 for error in exercise.compile_errors.iter().take(5) {
                     for line in error.trim_end().lines() {
@@ -292,6 +316,17 @@ impl Report {
                     let _ = writeln!(out, "    {line}");
                 }
                 let _ = writeln!(out, "    ```\n");
+                if !test.output.is_empty() && !matches!(test.outcome, Outcome::Failed { .. }) {
+                    // A failure's message says it all; a crash or a timeout
+                    // is explained by what the test printed last.
+                    let lines: Vec<&str> = test.output.lines().collect();
+                    let from = lines.len().saturating_sub(MARKDOWN_OUTPUT_LINES);
+                    let _ = writeln!(out, "    ```text");
+                    for line in &lines[from..] {
+                        let _ = writeln!(out, "    {line}");
+                    }
+                    let _ = writeln!(out, "    ```\n");
+                }
             }
         }
         if !self.isolation.is_empty() {
@@ -317,10 +352,17 @@ impl Report {
             })
             .collect();
         let mut output = format!("{}\n{}", self.closing_line(), self.total_line());
+        if !self.isolation.is_empty() {
+            let _ = write!(output, "\nIsolation: {}.", self.isolation);
+        }
         if !self.complete {
             output.insert_str(0, "Partial report: the grading has not finished.\n");
         }
-        for exercise in self.exercises.iter().filter(|e| !e.compile_errors.is_empty()) {
+        for exercise in self
+            .exercises
+            .iter()
+            .filter(|e| !e.compile_errors.is_empty())
+        {
             let _ = write!(
                 output,
                 "\n\n{} does not compile:\n{}",
@@ -414,6 +456,10 @@ impl Report {
     }
 }
 
+/// How many of a crashed or timed-out test's last output lines the
+/// Markdown report shows (the other formats keep more).
+const MARKDOWN_OUTPUT_LINES: usize = 8;
+
 /// Points with at most two decimals: `20`, `6.67`.
 pub fn points(value: f64) -> String {
     let rounded = round(value);
@@ -452,7 +498,12 @@ mod tests {
                 compile_errors: vec![],
                 tests: vec![
                     test("ch1::framing::a", Outcome::Passed),
-                    test("ch1::framing::b", Outcome::Crashed { signal: libc::SIGABRT }),
+                    test(
+                        "ch1::framing::b",
+                        Outcome::Crashed {
+                            signal: libc::SIGABRT,
+                        },
+                    ),
                     test("ch1::framing::c", Outcome::Pending),
                 ],
             }],
@@ -466,16 +517,26 @@ mod tests {
     #[test]
     fn a_partial_report_is_valid_in_every_format_and_counts_only_passes() {
         let report = sample();
-        assert_eq!(report.closing_line(), "1 passed, 2 failed", "pending counts as failed");
+        assert_eq!(
+            report.closing_line(),
+            "1 passed, 2 failed",
+            "pending counts as failed"
+        );
         assert_eq!(report.total_line(), "total: 3.33 of 10 points");
         let gradescope: Value = serde_json::from_str(&report.render(Format::Gradescope).unwrap())
             .expect("results.json must be JSON");
-        assert_eq!(gradescope["score"], 3.33, "the one passed test's share: {gradescope}");
+        assert_eq!(
+            gradescope["score"], 3.33,
+            "the one passed test's share: {gradescope}"
+        );
         assert_eq!(gradescope["tests"].as_array().map(Vec::len), Some(3));
         assert_eq!(gradescope["tests"][1]["status"], "failed");
         let classroom: Value = serde_json::from_str(&report.render(Format::Classroom).unwrap())
             .expect("the Classroom report must be JSON");
-        assert_eq!(classroom["status"], "error", "an unfinished run is an error: {classroom}");
+        assert_eq!(
+            classroom["status"], "error",
+            "an unfinished run is an error: {classroom}"
+        );
         assert_eq!(classroom["max_score"], 10.0);
         let junit = report.render(Format::Junit).unwrap();
         assert!(
@@ -484,7 +545,8 @@ mod tests {
         );
         let markdown = report.render(Format::Markdown).unwrap();
         assert!(
-            markdown.contains("Partial report") && markdown.ends_with("1 passed, 2 failed\ntotal: 3.33 of 10 points\n"),
+            markdown.contains("Partial report")
+                && markdown.ends_with("1 passed, 2 failed\ntotal: 3.33 of 10 points\n"),
             "the Markdown says it is partial and ends with the closing lines: {markdown}"
         );
     }

@@ -86,10 +86,11 @@ impl Limits {
         }
     }
 
-    /// `RLIMIT_CPU`, seconds: the wall-clock limit, so a test that spins on
-    /// several threads is stopped before the wall clock runs out.
+    /// `RLIMIT_CPU`, seconds: a second past the wall-clock limit, so that
+    /// a loop on one thread is reported as timed out, and one that spins on
+    /// several threads is stopped (`SIGXCPU`) before the wall clock runs out.
     fn cpu_seconds(&self) -> u64 {
-        self.wall.as_secs().max(1)
+        self.wall.as_secs() + 1
     }
 }
 
@@ -155,7 +156,9 @@ impl Sandbox {
                 Err(_) => GRADE_UID,
             };
             if uid == 0 {
-                bail!("NETKIT_GRADE_UID is 0: the tests must not run as root (RLIMIT_NPROC does not hold for root)");
+                bail!(
+                    "NETKIT_GRADE_UID is 0: the tests must not run as root (RLIMIT_NPROC does not hold for root)"
+                );
             }
             let running = processes_of(uid);
             if !running.is_empty() {
@@ -206,7 +209,13 @@ impl Sandbox {
     /// it: when this returns, no process it started is alive. An `Err` is
     /// the grader's own failure (the process could not be started), never
     /// the test's.
-    pub fn run(&mut self, program: &Path, args: &[&str], cwd: &Path, limits: &Limits) -> Result<Ran> {
+    pub fn run(
+        &mut self,
+        program: &Path,
+        args: &[&str],
+        cwd: &Path,
+        limits: &Limits,
+    ) -> Result<Ran> {
         self.runs += 1;
         let tmp = self.tmp.join(format!("test-{}", self.runs));
         fs::create_dir(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
@@ -240,7 +249,10 @@ impl Sandbox {
             .args(args)
             .current_dir(cwd)
             .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()))
+            .env(
+                "PATH",
+                std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
+            )
             .env("TMPDIR", &tmp)
             .env("HOME", &tmp)
             .env("RUST_BACKTRACE", "0")
@@ -248,7 +260,11 @@ impl Sandbox {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let rlimits = [
-            (libc::RLIMIT_CPU, limits.cpu_seconds(), limits.cpu_seconds() + 1),
+            (
+                libc::RLIMIT_CPU,
+                limits.cpu_seconds(),
+                limits.cpu_seconds() + 1,
+            ),
             (libc::RLIMIT_AS, limits.address_space, limits.address_space),
             (libc::RLIMIT_FSIZE, limits.file_size, limits.file_size),
             (libc::RLIMIT_NOFILE, limits.open_files, limits.open_files),
@@ -313,12 +329,18 @@ impl Sandbox {
             (false, None, None) => Ended::Exited(-1),
         };
         // Everything that held the pipes is dead now: the readers end.
-        let (stdout, cut_out) = stdout
-            .recv_timeout(AFTER_KILL)
-            .unwrap_or_else(|_| ("(its stdout stayed open after every process was killed)".into(), true));
-        let (stderr, cut_err) = stderr
-            .recv_timeout(AFTER_KILL)
-            .unwrap_or_else(|_| ("(its stderr stayed open after every process was killed)".into(), true));
+        let (stdout, cut_out) = stdout.recv_timeout(AFTER_KILL).unwrap_or_else(|_| {
+            (
+                "(its stdout stayed open after every process was killed)".into(),
+                true,
+            )
+        });
+        let (stderr, cut_err) = stderr.recv_timeout(AFTER_KILL).unwrap_or_else(|_| {
+            (
+                "(its stderr stayed open after every process was killed)".into(),
+                true,
+            )
+        });
         let _ = fs::remove_dir_all(&tmp);
         Ok(Ran {
             ended,
@@ -366,7 +388,9 @@ fn wait_bounded(
             }
             let status = receive
                 .recv_timeout(AFTER_KILL)
-                .map_err(|_| anyhow::anyhow!("pid {pid} was killed but not reaped within {AFTER_KILL:?}"))
+                .map_err(|_| {
+                    anyhow::anyhow!("pid {pid} was killed but not reaped within {AFTER_KILL:?}")
+                })
                 .and_then(|s| s.map_err(Into::into));
             (true, status)
         }
@@ -375,7 +399,10 @@ fn wait_bounded(
 
 /// Reads a stream to its end on a thread, keeping its first `cap` bytes;
 /// the text (lossy UTF-8) and whether it was cut come on the channel.
-fn read_capped<R: Read + Send + 'static>(stream: Option<R>, cap: usize) -> mpsc::Receiver<(String, bool)> {
+fn read_capped<R: Read + Send + 'static>(
+    stream: Option<R>,
+    cap: usize,
+) -> mpsc::Receiver<(String, bool)> {
     let (send, receive) = mpsc::channel();
     std::thread::spawn(move || {
         let mut kept = Vec::new();

@@ -50,7 +50,10 @@ fn collect(src: &Path, rel: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) -> Re
             let path = src.join(&rel);
             let size = entry.metadata()?.len();
             if size > MAX_FILE {
-                bail!("{} is {size} bytes: no source file is that large", path.display());
+                bail!(
+                    "{} is {size} bytes: no source file is that large",
+                    path.display()
+                );
             }
             let bytes = fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
             files.insert(Path::new("exercises/src").join(rel), bytes);
@@ -74,8 +77,8 @@ mod tests {
         fs::write(kit.join("exercises/Cargo.toml"), "[package]").unwrap();
         fs::write(kit.join("tests/suite/main.rs"), "edited tests").unwrap();
         std::os::unix::fs::symlink("/etc/passwd", kit.join("exercises/src/ch1/b.rs")).unwrap();
-        let files = files(kit).expect("a kit's copy is a submission");
-        let names: Vec<_> = files.keys().map(|p| p.display().to_string()).collect();
+        let taken = files(kit).expect("a kit's copy is a submission");
+        let names: Vec<_> = taken.keys().map(|p| p.display().to_string()).collect();
         assert_eq!(
             names,
             ["exercises/src/ch1/a.rs", "exercises/src/lib.rs"],
@@ -83,6 +86,9 @@ mod tests {
         );
         let only = files(&kit.join("exercises")).expect("exercises/ alone is a submission");
         assert_eq!(only.len(), 2, "the same files from a copy of exercises/");
-        assert!(files(&kit.join("tests")).is_err(), "tests/ is no submission");
+        assert!(
+            files(&kit.join("tests")).is_err(),
+            "tests/ is no submission"
+        );
     }
 }

@@ -269,3 +269,52 @@ fn judge(name: &str, ran: &sandbox::Ran, limits: &Limits) -> (Outcome, String) {
     }
     (outcome, output)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ran(ended: Ended, stdout: &str) -> sandbox::Ran {
+        sandbox::Ran {
+            ended,
+            stdout: stdout.into(),
+            stderr: String::new(),
+            truncated: false,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn a_test_the_run_does_not_report_is_an_error_never_a_pass() {
+        let limits = Limits::with_wall(Duration::from_secs(3));
+        let name = "ch1::a::one";
+        let (outcome, _) = judge(name, &ran(Ended::Exited(0), "\nrunning 1 test\n"), &limits);
+        assert!(
+            matches!(outcome, Outcome::Missing { .. }),
+            "a test binary that exits 0 without reporting the test (std::process::exit \
+             inside it) must not pass: got {outcome:?}"
+        );
+        let ok = format!("test {name} ... ok\n");
+        let (outcome, _) = judge(name, &ran(Ended::Exited(0), &ok), &limits);
+        assert_eq!(outcome, Outcome::Passed, "reported ok, exit 0: passed");
+        let (outcome, _) = judge(name, &ran(Ended::Exited(101), &ok), &limits);
+        assert!(
+            matches!(outcome, Outcome::Missing { .. }),
+            "reported ok but exited 101 (a later abort of the binary): not a pass, got {outcome:?}"
+        );
+        let (outcome, _) = judge(name, &ran(Ended::Signalled(libc::SIGSEGV), &ok), &limits);
+        assert_eq!(
+            outcome,
+            Outcome::Crashed {
+                signal: libc::SIGSEGV
+            },
+            "a signal after the ok line is still a crash"
+        );
+        let (outcome, _) = judge(name, &ran(Ended::TimedOut, ""), &limits);
+        assert_eq!(
+            outcome,
+            Outcome::TimedOut { limit_s: 3 },
+            "past the wall clock"
+        );
+    }
+}

@@ -30,6 +30,10 @@
 //!   re-parented to it.
 //! - **Output**: each stream is read to its end, but only its first
 //!   [`Limits::output`] bytes are kept.
+//! - **The grader interrupted** (Ctrl-C): the test process has
+//!   `PR_SET_PDEATHSIG` = `SIGKILL`; what it started may outlive it, as the
+//!   tests' user, and the next run's check that this user runs nothing
+//!   then names those processes.
 
 use super::landlock;
 use crate::strays;
@@ -276,7 +280,7 @@ impl Sandbox {
             .map(|(abi, dir, null)| (*abi, dir.as_raw_fd(), null.as_raw_fd()));
         // SAFETY: the closure runs between fork and exec and makes only
         // system calls (no allocation, no lock): setpgid, setrlimit,
-        // setgroups/setgid/setuid, and Landlock's.
+        // setgroups/setgid/setuid, prctl, and Landlock's.
         unsafe {
             command.pre_exec(move || {
                 if libc::setpgid(0, 0) != 0 {
@@ -296,6 +300,11 @@ impl Sandbox {
                         || libc::setgid(uid) != 0
                         || libc::setuid(uid) != 0)
                 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // If the grader dies (Ctrl-C), the kernel kills the test:
+                // after setuid, which clears the setting.
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
                     return Err(std::io::Error::last_os_error());
                 }
                 if let Some((abi, dir, null)) = landlock_raw {

@@ -121,8 +121,13 @@ enum Command {
     )]
     Grade {
         /// A student's copy of the kit, or of its exercises/ folder.
-        #[arg(long)]
-        submission: PathBuf,
+        #[arg(long, required_unless_present = "batch", conflicts_with = "batch")]
+        submission: Option<PathBuf>,
+        /// A folder of submissions, one folder per student: grade each, and
+        /// write each one's report and summary.csv to --out (a folder,
+        /// target/grade by default).
+        #[arg(long, value_name = "DIR")]
+        batch: Option<PathBuf>,
         /// Grade only this chapter (repeat for more).
         #[arg(long = "chapter", value_name = "N")]
         chapters: Vec<u32>,
@@ -132,9 +137,13 @@ enum Command {
         /// The report's format.
         #[arg(long, value_enum, default_value = "markdown")]
         format: grade::report::Format,
-        /// Write the report here (after every test) instead of to stdout at the end.
+        /// Write the report here (after every test) instead of to stdout at
+        /// the end; with --batch, the folder for the reports and summary.csv.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Once graded, write the points per exercise here (JSON; --batch uses it).
+        #[arg(long, hide = true)]
+        summary: Option<PathBuf>,
         /// The wall-clock limit of every test, in seconds (default: kit.toml's `timeout`, else 30).
         #[arg(long, value_name = "SECONDS")]
         timeout: Option<u64>,
@@ -258,21 +267,29 @@ fn run_command(command: Command) -> Result<bool> {
         .map(|()| true),
         Command::Grade {
             submission,
+            batch,
             chapters,
             exercises,
             format,
             out,
+            summary,
             timeout,
             tests,
         } => {
-            let mut request = grade::Request::new(submission);
+            let mut request = grade::Request::new(submission.unwrap_or_default());
             request.chapters = chapters;
             request.exercises = exercises;
             request.format = format;
-            request.out = out;
             request.timeout = timeout.map(std::time::Duration::from_secs);
             request.only = tests;
-            grade::command(&root, &manifest, &request)
+            request.summary = summary;
+            match batch {
+                Some(dir) => grade::batch_command(&root, &manifest, &dir, out.as_deref(), &request),
+                None => {
+                    request.out = out;
+                    grade::command(&root, &manifest, &request)
+                }
+            }
         }
         Command::Test => selftest::test(&root, &manifest),
         Command::New {

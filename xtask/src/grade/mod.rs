@@ -14,7 +14,9 @@
 //! ```
 //!
 //! Points: an exercise's `points` (kit.toml) are shared equally by its tests.
+//! `--batch DIR` grades each folder of DIR by a child grader ([`batch`]).
 
+pub mod batch;
 mod compile;
 mod landlock;
 pub mod report;
@@ -25,7 +27,7 @@ use crate::manifest::{Exercise, Manifest};
 use crate::scratch::Scratch;
 use crate::strays;
 use crate::suite;
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use report::{ExerciseGrade, Format, Outcome, Report, TestGrade};
 use sandbox::{Ended, Limits, Sandbox};
 use std::path::{Path, PathBuf};
@@ -48,6 +50,10 @@ pub struct Request {
     pub only: Vec<String>,
     /// The scratch copy's name under `target/scratch/`.
     pub scratch: String,
+    /// Where to write, once graded, the points per exercise and the total
+    /// (JSON: `{"exercises": {"udp-dict": 20.0, …}, "total": …, "max": …}`),
+    /// for `--batch`'s CSV.
+    pub summary: Option<PathBuf>,
 }
 
 impl Request {
@@ -61,6 +67,7 @@ impl Request {
             timeout: None,
             only: Vec::new(),
             scratch: "grade".into(),
+            summary: None,
         }
     }
 }
@@ -75,6 +82,47 @@ pub fn command(root: &Path, manifest: &Manifest, request: &Request) -> Result<bo
     } else {
         println!("{}\n{}", report.closing_line(), report.total_line());
     }
+    Ok(true)
+}
+
+/// `cargo xtask grade --batch DIR`: see [`batch`]. `request` carries the
+/// selection and limits for every submission (its `submission` is unused).
+pub fn batch_command(
+    root: &Path,
+    manifest: &Manifest,
+    dir: &Path,
+    out: Option<&Path>,
+    request: &Request,
+) -> Result<bool> {
+    let exercises = selected(manifest, request)?;
+    let mut child_args = Vec::new();
+    for n in &request.chapters {
+        child_args.extend(["--chapter".to_string(), n.to_string()]);
+    }
+    for id in &request.exercises {
+        child_args.extend(["--exercise".to_string(), id.clone()]);
+    }
+    for test in &request.only {
+        child_args.extend(["--test".to_string(), test.clone()]);
+    }
+    if let Some(timeout) = request.timeout {
+        child_args.extend(["--timeout".to_string(), timeout.as_secs().to_string()]);
+    }
+    let default_out = root.join("target/grade");
+    let out = out.unwrap_or(&default_out);
+    let rows = batch::run(&batch::Batch {
+        dir,
+        out,
+        format: request.format,
+        child_args,
+        exercises: exercises.iter().map(|e| e.id.clone()).collect(),
+    })?;
+    let failed = rows.iter().filter(|r| r.total.is_none()).count();
+    println!(
+        "{} submissions graded, {failed} could not be; {}",
+        rows.len() - failed,
+        out.join("summary.csv").display()
+    );
     Ok(true)
 }
 
@@ -211,6 +259,20 @@ pub fn grade(root: &Path, manifest: &Manifest, request: &Request) -> Result<Repo
     report.complete = true;
     report.seconds = started.elapsed().as_secs_f64();
     write(&report)?;
+    if let Some(path) = &request.summary {
+        let exercises: serde_json::Map<String, serde_json::Value> = report
+            .exercises
+            .iter()
+            .map(|e| (e.id.clone(), e.score().into()))
+            .collect();
+        let summary = serde_json::json!({
+            "exercises": exercises,
+            "total": report.score(),
+            "max": report.max_score(),
+        });
+        std::fs::write(path, serde_json::to_string_pretty(&summary)? + "\n")
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     Ok(report)
 }
 

@@ -1,7 +1,8 @@
 //! The grader's own test: `cargo xtask grade` on a submission made of the
 //! bad fixtures of `xtask/fixtures/grade` (see its README), one exercise
-//! each, beside one exercise solved by the reference and one left a stub
-//! whose tests and kit.toml the submission "edited".
+//! each, beside two exercises solved by the reference (one through a probe
+//! that forks) and two left stubs, one of them with tests and a kit.toml
+//! that the submission "edited".
 //!
 //! It runs the real `xtask` binary (so the grader is a process of its own,
 //! a subreaper whose sweep cannot touch this test process's other
@@ -76,13 +77,24 @@ const BROKEN: (&str, &str, &str) = (
     "src/ch1/tcp_header.rs",
     "ch1::tcp_header::data_moves_the_sequence_number_by_its_length",
 );
-/// Solved with the reference.
-const SOLVED: (&str, &str) = (
-    "src/ch1/upload_header.rs",
-    "ch1::upload_header::header_parsing_accepts_a_good_line::case_1_small_file",
-);
+/// Solved with the reference (file, test, the exercise's points): one
+/// called in the test process, one through a probe that forks.
+const SOLVED: &[(&str, &str, f64)] = &[
+    (
+        "src/ch1/upload_header.rs",
+        "ch1::upload_header::header_parsing_accepts_a_good_line::case_1_small_file",
+        10.0,
+    ),
+    (
+        "src/ch2/fork_basics.rs",
+        "ch2::fork_basics::arguments_reach_each_child",
+        10.0,
+    ),
+];
 /// Left a stub; the submission's own tests and kit.toml claim it passes.
 const EDITED: &str = "ch1::udp_dict::answers_words_over_udp";
+/// Left a stub, through a probe: every test of it is graded.
+const STUB: &str = "ch2::split_file::";
 
 const ESCAPED_TMP: &str = "/tmp/netkit-grade-escaped-by-a-submission";
 const LEFT_BEHIND: &str = "86399";
@@ -181,8 +193,10 @@ fn bad_submissions_are_graded_within_their_limits_and_leave_nothing_behind() {
     let broken = fs::read_to_string(kit.join("xtask/fixtures/grade").join(BROKEN.0)).unwrap();
     let stub = fs::read_to_string(kit.join("xtask/stubs").join(BROKEN.1)).unwrap();
     write(&src.join(BROKEN.1), &format!("{stub}\n{broken}"));
-    let reference = fs::read_to_string(kit.join("solutions").join(SOLVED.0)).unwrap();
-    write(&src.join(SOLVED.0), &reference);
+    for (file, _, _) in SOLVED {
+        let reference = fs::read_to_string(kit.join("solutions").join(file)).unwrap();
+        write(&src.join(file), &reference);
+    }
     let fixtures = kit.join("xtask/fixtures/grade");
     write(
         &submission.join("tests/suite/ch1/udp_dict.rs"),
@@ -193,6 +207,8 @@ fn bad_submissions_are_graded_within_their_limits_and_leave_nothing_behind() {
         &fs::read_to_string(fixtures.join("edited_kit.toml")).unwrap(),
     );
     let _ = fs::remove_file(ESCAPED_TMP);
+    // Where the grader's copy is when the tests' user can reach the kit;
+    // elsewhere, the fixture's own message (below) still says the write failed.
     let escaped_kit = kit.join("target/scratch/grade/tests/suite/escaped-by-a-submission");
     let _ = fs::remove_file(&escaped_kit);
 
@@ -205,7 +221,8 @@ fn bad_submissions_are_graded_within_their_limits_and_leave_nothing_behind() {
         .args(["--format", "gradescope", "--timeout", "3", "--out"])
         .arg(&results);
     let mut tests: Vec<&str> = PLANTED.iter().map(|p| p.test).collect();
-    tests.extend([BROKEN.2, SOLVED.1, EDITED]);
+    tests.extend([BROKEN.2, EDITED]);
+    tests.extend(SOLVED.iter().map(|(_, test, _)| *test));
     for test in &tests {
         let id = test
             .split("::")
@@ -214,6 +231,7 @@ fn bad_submissions_are_graded_within_their_limits_and_leave_nothing_behind() {
             .replace('_', "-");
         command.args(["--exercise", &id, "--test", test]);
     }
+    command.args(["--exercise", "split-file", "--test", STUB]);
     let output = output_within(command, GRADING_LIMIT);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -308,10 +326,21 @@ fn bad_submissions_are_graded_within_their_limits_and_leave_nothing_behind() {
         "the report must show the compiler's message for the broken file: {}",
         report["output"]
     );
-    let (output, score, max) = of(SOLVED.1);
+    for (_, test, points) in SOLVED {
+        let (output, score, max) = of(test);
+        assert!(
+            score == max && max == *points,
+            "{test}, of the reference, must get its exercise's {points} points, got {score} of \
+             {max}: {output}"
+        );
+    }
+    let stub: Vec<_> = by_name
+        .iter()
+        .filter(|(name, _)| name.starts_with(STUB))
+        .collect();
     assert!(
-        score == max && max == 10.0,
-        "the reference's exercise must get its 10 points, got {score} of {max}: {output}"
+        stub.len() > 1 && stub.iter().all(|(_, t)| t["score"].as_f64() == Some(0.0)),
+        "every test of the split-file stub must score 0: {stub:?}"
     );
     let (output, score, max) = of(EDITED);
     assert!(
@@ -321,9 +350,19 @@ fn bad_submissions_are_graded_within_their_limits_and_leave_nothing_behind() {
     );
     assert_eq!(
         report["score"].as_f64(),
-        Some(10.0),
-        "the total is the solved exercise's points alone: {report}"
+        Some(SOLVED.iter().map(|(_, _, points)| points).sum::<f64>()),
+        "the total is the solved exercises' points alone: {report}"
     );
+    let copy_of_reference = kit.join("target/scratch/grade/solutions").join(SOLVED[0].0);
+    if let Ok(text) = fs::read_to_string(&copy_of_reference) {
+        assert!(
+            text.starts_with("// Not in the grader's copy"),
+            "the grader's copy must not hold the reference, which a submission could include: \
+             {} holds {} bytes of it",
+            copy_of_reference.display(),
+            text.len()
+        );
+    }
     let left = processes_with(&format!("sleep {LEFT_BEHIND}"));
     assert!(
         left.is_empty(),

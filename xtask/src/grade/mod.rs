@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! cargo xtask grade --submission PATH [--chapter N | --exercise ID …] [--format F] [--out FILE]
-//!   └─ submission::files            only PATH's exercises/src (never its tests, manifests, xtask)
+//!   └─ submission::files            only PATH's exercises/src (never its tests, manifests, xtask);
+//!                                   the kit's solutions/src and mutants/ withheld from the copy
 //!   └─ Scratch::sync_with(…, "grade")   target/scratch/grade: the teacher's kit with those files
 //!                                   overlaid; its target/ is shared by every submission, so the
 //!                                   dependencies build once and each submission rebuilds only
@@ -157,24 +158,20 @@ fn selected<'m>(manifest: &'m Manifest, request: &Request) -> Result<Vec<&'m Exe
 pub fn grade(root: &Path, manifest: &Manifest, request: &Request) -> Result<Report> {
     let started = Instant::now();
     let exercises = selected(manifest, request)?;
-    let files = submission::files(&request.submission)?;
+    let mut files = submission::files(&request.submission)?;
+    withhold_the_reference(root, &mut files)?;
     strays::become_subreaper();
-    let tmp = root
-        .join("target/scratch")
-        .join(format!("{}-tmp", request.scratch));
-    let mut sandbox = Sandbox::new(&tmp)?;
-    if !root
-        .join("target/scratch")
-        .join(&request.scratch)
-        .join("target")
-        .exists()
-    {
+    let mut sandbox = Sandbox::new()?;
+    let base = scratch_base(root, &sandbox)?;
+    sandbox.use_tmp(&base.join(format!("{}-tmp", request.scratch)))?;
+    let at = base.join(&request.scratch);
+    if !at.join("target").exists() {
         eprintln!(
-            "(building the grader's copy of the kit in target/scratch/{}: its first build takes a few minutes; later submissions rebuild only their own crate)",
-            request.scratch
+            "(building the grader's copy of the kit in {}: its first build takes a few minutes; later submissions rebuild only their own crate)",
+            at.display()
         );
     }
-    let copy = Scratch::sync_with(root, &request.scratch, &files)?;
+    let copy = Scratch::sync_into(root, &at, &files)?;
     let built = compile::build(root, manifest, &copy)?;
     let listed = suite::list(copy.root(), &built.executable)?;
 
@@ -274,6 +271,82 @@ pub fn grade(root: &Path, manifest: &Manifest, request: &Request) -> Result<Repo
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(report)
+}
+
+/// What the grader's copy has in place of each file of `solutions/src` and
+/// `mutants/`.
+pub const WITHHELD: &str =
+    "// Not in the grader's copy of the kit: the reference is the teacher's.\n";
+
+/// Overlays every file of the kit's `solutions/src` and `mutants/` with
+/// [`WITHHELD`]: the suite is built without the `solutions` feature, so
+/// nothing needs them, and a student's `#[path = "…/solutions/…"] mod` or
+/// `include_str!` must not find the reference in the copy it is built in.
+fn withhold_the_reference(
+    root: &Path,
+    files: &mut std::collections::BTreeMap<PathBuf, Vec<u8>>,
+) -> Result<()> {
+    fn walk(root: &Path, rel: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
+        let dir = root.join(rel);
+        if !dir.is_dir() {
+            return Ok(());
+        }
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))?
+        {
+            let entry = entry?;
+            let rel = rel.join(entry.file_name());
+            if entry.file_type()?.is_dir() {
+                walk(root, &rel, found)?;
+            } else {
+                found.push(rel);
+            }
+        }
+        Ok(())
+    }
+    let mut found = Vec::new();
+    walk(root, Path::new("solutions/src"), &mut found)?;
+    walk(root, Path::new("mutants"), &mut found)?;
+    for rel in found {
+        files.insert(rel, WITHHELD.as_bytes().to_vec());
+    }
+    Ok(())
+}
+
+/// Where the grader's copy of the kit and the tests' temporary folders go:
+/// `target/scratch`, if the tests' user can reach it; else (the grader is
+/// root, and a folder above the kit is closed to others, as /root is) a
+/// folder of the system's temporary one, named for the kit, open to read.
+fn scratch_base(root: &Path, sandbox: &Sandbox) -> Result<PathBuf> {
+    let inside = root.join("target/scratch");
+    std::fs::create_dir_all(&inside).with_context(|| format!("creating {}", inside.display()))?;
+    if sandbox.can_reach(&inside) {
+        return Ok(inside);
+    }
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    root.hash(&mut hasher);
+    let outside = std::env::temp_dir().join(format!("netkit-grade-{:016x}", hasher.finish()));
+    std::fs::create_dir_all(&outside).with_context(|| format!("creating {}", outside.display()))?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&outside, std::fs::Permissions::from_mode(0o755))?;
+    }
+    if !sandbox.can_reach(&outside) {
+        bail!(
+            "the tests run as an unprivileged user, who can reach neither {} nor {}: \
+             make a folder above the kit searchable by others (chmod o+x), or set TMPDIR \
+             to a folder they can reach",
+            inside.display(),
+            outside.display()
+        );
+    }
+    eprintln!(
+        "(the tests' user cannot reach {}, so the grader's copy of the kit is in {})",
+        inside.display(),
+        outside.display()
+    );
+    Ok(outside)
 }
 
 /// How many lines of a failing test's output the report keeps.

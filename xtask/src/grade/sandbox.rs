@@ -142,14 +142,8 @@ pub struct Sandbox {
 impl Sandbox {
     /// Decides who the tests run as, and checks that it works: as root,
     /// that the unprivileged user can be switched to and runs nothing yet.
-    /// `tmp` is made (and emptied) to hold the tests' temporary folders.
-    pub fn new(tmp: &Path) -> Result<Sandbox> {
-        if tmp.exists() {
-            fs::remove_dir_all(tmp).with_context(|| format!("emptying {}", tmp.display()))?;
-        }
-        fs::create_dir_all(tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        // The unprivileged user must reach its folder inside it.
-        fs::set_permissions(tmp, fs::Permissions::from_mode(0o755))?;
+    /// Call [`Sandbox::use_tmp`] before the first [`Sandbox::run`].
+    pub fn new() -> Result<Sandbox> {
         // SAFETY: getuid has no preconditions.
         let me = unsafe { libc::getuid() };
         let identity = if me == 0 {
@@ -175,6 +169,12 @@ impl Sandbox {
                 );
             }
             check_can_switch(uid)?;
+            // What the grader writes (the copy, the tests' folders) must be
+            // readable by that user, whatever umask the grader came with.
+            // SAFETY: umask has no preconditions.
+            unsafe {
+                libc::umask(0o022);
+            }
             Identity::Unprivileged { uid }
         } else {
             Identity::Own { uid: me }
@@ -182,9 +182,39 @@ impl Sandbox {
         Ok(Sandbox {
             identity,
             landlock: landlock::abi(),
-            tmp: tmp.to_path_buf(),
+            tmp: PathBuf::new(),
             runs: 0,
         })
+    }
+
+    /// Makes (and empties) `tmp`, the parent of the tests' temporary
+    /// folders; the tests' user must be able to reach it
+    /// ([`Sandbox::can_reach`]).
+    pub fn use_tmp(&mut self, tmp: &Path) -> Result<()> {
+        if tmp.exists() {
+            fs::remove_dir_all(tmp).with_context(|| format!("emptying {}", tmp.display()))?;
+        }
+        fs::create_dir_all(tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        // The tests' user must reach its own folder inside it.
+        fs::set_permissions(tmp, fs::Permissions::from_mode(0o755))?;
+        self.tmp = tmp.to_path_buf();
+        Ok(())
+    }
+
+    /// Whether the tests' user can enter and read `dir`: as root, the
+    /// unprivileged user cannot when a folder above it is closed to others
+    /// (a kit under /root, mode 700).
+    pub fn can_reach(&self, dir: &Path) -> bool {
+        match self.identity {
+            Identity::Own { .. } => true,
+            Identity::Unprivileged { uid } => {
+                let mut command = Command::new("/bin/sh");
+                command
+                    .args(["-c", "test -x \"$1\" && test -r \"$1\"", "sh"])
+                    .arg(dir);
+                as_user(&mut command, uid).is_ok_and(|status| status.success())
+            }
+        }
     }
 
     /// One line for the report: how the tests were isolated.
@@ -495,10 +525,9 @@ fn kill_all_of(uid: u32) {
     }
 }
 
-/// Proves, before any test, that a child can become `uid`.
-fn check_can_switch(uid: u32) -> Result<()> {
-    let mut command = Command::new("/bin/sh");
-    command.args(["-c", "exit 0"]).stdin(Stdio::null());
+/// Runs `command` as `uid` (and its group), with no supplementary groups.
+fn as_user(command: &mut Command, uid: u32) -> std::io::Result<std::process::ExitStatus> {
+    command.stdin(Stdio::null());
     // SAFETY: only system calls between fork and exec.
     unsafe {
         command.pre_exec(move || {
@@ -511,7 +540,14 @@ fn check_can_switch(uid: u32) -> Result<()> {
             Ok(())
         });
     }
-    match command.status() {
+    command.status()
+}
+
+/// Proves, before any test, that a child can become `uid`.
+fn check_can_switch(uid: u32) -> Result<()> {
+    let mut command = Command::new("/bin/sh");
+    command.args(["-c", "exit 0"]);
+    match as_user(&mut command, uid) {
         Ok(status) if status.success() => Ok(()),
         Ok(status) => bail!("a test process as user {uid} could not run /bin/sh ({status})"),
         Err(e) => bail!(

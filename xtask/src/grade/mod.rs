@@ -400,7 +400,10 @@ fn judge(name: &str, ran: &sandbox::Ran, limits: &Limits) -> (Outcome, String) {
         }
     }
     if ran.truncated {
-        output.push_str("(its output was cut: only the first 64 KiB of each stream are kept)\n");
+        output.push_str(&format!(
+            "(its output was cut: only the first {} KiB of each stream are kept)\n",
+            limits.output >> 10
+        ));
     }
     (outcome, output)
 }

@@ -65,7 +65,7 @@ impl Outcome {
             Outcome::Failed { .. } => "failed",
             Outcome::TimedOut { .. } => "timed out",
             Outcome::Crashed { .. } => "crashed",
-            Outcome::Missing { .. } => "error: not reported",
+            Outcome::Missing { .. } => "error",
             Outcome::NotCompiled => "not run: does not compile",
         }
     }

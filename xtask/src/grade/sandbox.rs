@@ -30,10 +30,11 @@
 //!   re-parented to it.
 //! - **Output**: each stream is read to its end, but only its first
 //!   [`Limits::output`] bytes are kept.
-//! - **The grader interrupted** (Ctrl-C): the test process has
-//!   `PR_SET_PDEATHSIG` = `SIGKILL`; what it started may outlive it, as the
-//!   tests' user, and the next run's check that this user runs nothing
-//!   then names those processes.
+//! - **The grader interrupted** (`SIGINT`, `SIGTERM`, `SIGHUP`): its
+//!   handler kills the running test's group and, as root, every process
+//!   of the tests' user, then lets the signal end the grader; the test
+//!   process also has `PR_SET_PDEATHSIG` = `SIGKILL`, for a grader killed
+//!   outright. The report on disk is the last one written whole.
 
 use super::landlock;
 use crate::strays;
@@ -47,12 +48,58 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// The unprivileged user (and group) tests run as when the grader is root:
 /// `nobody` on most systems. `NETKIT_GRADE_UID` chooses another.
 pub const GRADE_UID: u32 = 65534;
+
+/// The process group of the test running now (0: none), and the tests'
+/// unprivileged user (0: none), for the handler of an interrupt.
+static RUNNING_GROUP: AtomicI32 = AtomicI32::new(0);
+static TESTS_USER: AtomicU32 = AtomicU32::new(0);
+
+/// On `SIGINT`, `SIGTERM` or `SIGHUP`: kills what the grader runs, then
+/// ends the grader by the same signal. Only async-signal-safe calls.
+extern "C" fn on_interrupt(signal: libc::c_int) {
+    let group = RUNNING_GROUP.load(Ordering::SeqCst);
+    let uid = TESTS_USER.load(Ordering::SeqCst);
+    // SAFETY: kill, fork, setgid, setuid, waitpid, _exit, signal and raise
+    // are async-signal-safe.
+    unsafe {
+        if group > 0 {
+            libc::kill(-group, libc::SIGKILL);
+        }
+        if uid != 0 {
+            let killer = libc::fork();
+            if killer == 0 {
+                if libc::setgid(uid) == 0 && libc::setuid(uid) == 0 {
+                    libc::kill(-1, libc::SIGKILL);
+                }
+                libc::_exit(0);
+            }
+            if killer > 0 {
+                libc::waitpid(killer, std::ptr::null_mut(), 0);
+            }
+        }
+        libc::signal(signal, libc::SIG_DFL);
+        libc::raise(signal);
+    }
+}
+
+fn handle_interrupts() {
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: the handler makes only async-signal-safe calls.
+        unsafe {
+            libc::signal(
+                signal,
+                on_interrupt as extern "C" fn(libc::c_int) as *const () as libc::sighandler_t,
+            );
+        }
+    }
+}
 
 /// How long the grader waits for a process it has killed to be reaped, and
 /// for the test's output pipes to close once nothing holds them.
@@ -179,6 +226,10 @@ impl Sandbox {
         } else {
             Identity::Own { uid: me }
         };
+        if let Identity::Unprivileged { uid } = identity {
+            TESTS_USER.store(uid, Ordering::SeqCst);
+        }
+        handle_interrupts();
         Ok(Sandbox {
             identity,
             landlock: landlock::abi(),
@@ -355,11 +406,13 @@ impl Sandbox {
             }
         };
         let pid = child.id() as i32;
+        RUNNING_GROUP.store(pid, Ordering::SeqCst);
         let stdout = read_capped(child.stdout.take(), limits.output);
         let stderr = read_capped(child.stderr.take(), limits.output);
         let (timed_out, waited) = wait_bounded(child, limits.wall, pid);
         let elapsed = started.elapsed();
         self.clean_up(Some(pid));
+        RUNNING_GROUP.store(0, Ordering::SeqCst);
         let waited = waited.context("waiting for the test process")?;
         let ended = match (timed_out, waited.code(), waited.signal()) {
             (true, _, _) => Ended::TimedOut,

@@ -8,7 +8,9 @@
 //! a subreaper whose sweep cannot touch this test process's other
 //! children), on one or two tests per exercise with a 3 s limit, to stay
 //! fast: one incremental build of the grader's scratch copy (plus one for
-//! the file that does not compile) and about 20 s of tests.
+//! the file that does not compile) and about 20 s of tests; then the same
+//! submission in a `--batch` beside a folder that is no submission (no
+//! rebuild: the files are the same).
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -367,5 +369,60 @@ fn bad_submissions_are_graded_within_their_limits_and_leave_nothing_behind() {
     assert!(
         left.is_empty(),
         "the grader left processes behind: {left:?} (the test's child in a session of its own)"
+    );
+
+    // The same submission again, in a batch beside a folder that is no
+    // submission: its files are those just built (the broken one left out,
+    // which the copy holds as its stub), so nothing is rebuilt.
+    let batch = dir.path().join("batch");
+    fs::create_dir_all(batch.join("a-not-a-submission")).expect("a folder in the batch");
+    fs::rename(&submission, batch.join("b-student")).expect("the submission into the batch");
+    // Without the broken file, which the copy now holds as its stub.
+    fs::remove_file(batch.join("b-student/exercises").join(BROKEN.1)).expect("the broken file");
+    let grades = dir.path().join("grades");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command
+        .current_dir(&kit)
+        .args(["grade", "--batch"])
+        .arg(&batch)
+        .args(["--exercise", "upload-header", "--test", SOLVED[0].1])
+        .args([
+            "--exercise",
+            "framing",
+            "--test",
+            PLANTED[0].test,
+            "--timeout",
+            "3",
+        ])
+        .arg("--out")
+        .arg(&grades);
+    let output = output_within(command, GRADING_LIMIT);
+    assert!(
+        output.status.success(),
+        "cargo xtask grade --batch failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let csv = fs::read_to_string(grades.join("summary.csv")).expect("the batch's summary.csv");
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        rows.first().copied(),
+        Some("student,upload-header,framing,total,status"),
+        "a column per exercise graded, then the total: {csv}"
+    );
+    assert!(
+        rows.get(1)
+            .is_some_and(|r| r.starts_with("a-not-a-submission,,,,error: ")),
+        "a folder that cannot be graded is an error row, and the batch goes on: {csv}"
+    );
+    assert_eq!(
+        rows.get(2).copied(),
+        Some("b-student,10,0,10,graded"),
+        "the student's row: the reference's 10 points, the loop's 0: {csv}"
+    );
+    assert!(
+        grades.join("b-student.md").is_file(),
+        "each student gets a report: {:?}",
+        fs::read_dir(&grades).map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
     );
 }

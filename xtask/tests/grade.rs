@@ -183,6 +183,11 @@ fn processes_with(needle: &str) -> Vec<String> {
 #[test]
 fn bad_submissions_are_graded_within_their_limits_and_leave_nothing_behind() {
     let kit = kit();
+    if !kit.join("solutions/Cargo.toml").is_file() {
+        // A student's hand-out (`cargo xtask dist`): no reference to plant.
+        eprintln!("skipped: this copy of the kit has no solutions/ to grade against");
+        return;
+    }
     let dir = tempfile::tempdir().expect("a temp folder");
     let submission = dir.path().join("student");
     let src = submission.join("exercises");

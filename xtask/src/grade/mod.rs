@@ -185,6 +185,18 @@ pub fn grade(root: &Path, manifest: &Manifest, request: &Request) -> Result<Repo
     };
     for exercise in &exercises {
         let prefix = exercise.test_prefix();
+        for hidden in &exercise.hidden {
+            if !listed
+                .iter()
+                .any(|t| t.starts_with(&format!("{prefix}{hidden}")))
+            {
+                eprintln!(
+                    "warning: kit.toml hides `{hidden}` of {}, but the suite has no test \
+                     {prefix}{hidden}…: is the name right?",
+                    exercise.id
+                );
+            }
+        }
         let names: Vec<&String> = listed
             .iter()
             .filter(|t| t.starts_with(&prefix))
@@ -219,6 +231,7 @@ pub fn grade(root: &Path, manifest: &Manifest, request: &Request) -> Result<Repo
                     },
                     seconds: 0.0,
                     output: String::new(),
+                    hidden: exercise.hides(name),
                 })
                 .collect(),
         });

@@ -135,6 +135,10 @@ pub struct TestGrade {
     pub seconds: f64,
     /// The end of its output, when it did not pass (capped).
     pub output: String,
+    /// kit.toml hides it from students until the due date: the Markdown
+    /// report counts it but names it not, and Gradescope shows it
+    /// `after_due_date`.
+    pub hidden: bool,
 }
 
 impl TestGrade {
@@ -306,7 +310,18 @@ impl Report {
                 let _ = writeln!(out, "  ```\n");
                 continue;
             }
-            for test in exercise.tests.iter().filter(|t| !t.outcome.is_pass()) {
+            let hidden = exercise.tests.iter().filter(|t| t.hidden).count();
+            if hidden > 0 {
+                let _ = writeln!(
+                    out,
+                    "  - {hidden} of these tests are hidden until the due date: counted, not shown"
+                );
+            }
+            for test in exercise
+                .tests
+                .iter()
+                .filter(|t| !t.outcome.is_pass() && !t.hidden)
+            {
                 if test.outcome == Outcome::Pending {
                     continue;
                 }
@@ -349,7 +364,7 @@ impl Report {
                     "max_score": t.max,
                     "status": if t.outcome.is_pass() { "passed" } else { "failed" },
                     "output": self.test_output(t),
-                    "visibility": "visible",
+                    "visibility": if t.hidden { "after_due_date" } else { "visible" },
                 })
             })
             .collect();
@@ -487,6 +502,7 @@ mod tests {
             outcome,
             seconds: 0.1,
             output: String::new(),
+            hidden: false,
         };
         Report {
             submission: "alice".into(),
@@ -514,6 +530,25 @@ mod tests {
             complete: false,
             seconds: 1.0,
         }
+    }
+
+    #[test]
+    fn a_hidden_test_counts_but_the_students_report_does_not_name_it() {
+        let mut report = sample();
+        report.exercises[0].tests[1].hidden = true;
+        let markdown = report.render(Format::Markdown).unwrap();
+        assert!(
+            !markdown.contains("ch1::framing::b")
+                && markdown.contains("1 of these tests are hidden"),
+            "the hidden test's name and message stay out of the student's report: {markdown}"
+        );
+        let gradescope: Value =
+            serde_json::from_str(&report.render(Format::Gradescope).unwrap()).unwrap();
+        assert_eq!(
+            gradescope["tests"][1]["visibility"], "after_due_date",
+            "Gradescope shows it after the due date: {gradescope}"
+        );
+        assert_eq!(gradescope["tests"][0]["visibility"], "visible");
     }
 
     #[test]

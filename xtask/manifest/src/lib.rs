@@ -2,6 +2,8 @@
 //! meets them. xtask and the book builder (`kit-book`) read the kit through
 //! this crate, so both see the same manifest.
 
+pub mod teacher_only;
+
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};

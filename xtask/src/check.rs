@@ -208,14 +208,14 @@ fn blocked<'m>(
 }
 
 /// `exercises/src/ch1/udp_dict.rs`: the student's file, from the kit's root.
-fn student_file(exercise: &Exercise) -> String {
+pub(crate) fn student_file(exercise: &Exercise) -> String {
     format!("exercises/{}", exercise.file)
 }
 
 /// The exercise a compile error belongs to: the one in whose file it is, or
 /// whose tests, runner program or probe no longer compile against that file
 /// (a public item changed). `None` for an error in any other file.
-fn owner<'m>(manifest: &'m Manifest, error: &Diagnostic) -> Option<&'m Exercise> {
+pub(crate) fn owner<'m>(manifest: &'m Manifest, error: &Diagnostic) -> Option<&'m Exercise> {
     let file = error.file.as_deref()?;
     let module = |e: &Exercise| {
         Path::new(&e.file)
@@ -367,7 +367,7 @@ fn evaluate_with_stubs<'m>(
 }
 
 /// A diagnostic of the scratch build, pointed at the kit's own files.
-fn relocated(d: &Diagnostic, scratch: &Path, root: &Path) -> Diagnostic {
+pub(crate) fn relocated(d: &Diagnostic, scratch: &Path, root: &Path) -> Diagnostic {
     let (from, to) = (scratch.display().to_string(), root.display().to_string());
     let mut d = d.clone();
     d.rendered = d.rendered.replace(&from, &to);

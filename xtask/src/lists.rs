@@ -404,6 +404,8 @@ mod tests {
             programs: programs.iter().map(|p| p.to_string()).collect(),
             hints: vec![],
             exempt: vec![],
+            hidden: vec![],
+            timeout: None,
         };
         Manifest {
             chapters: vec![Chapter {

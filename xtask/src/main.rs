@@ -7,6 +7,7 @@
 //! - [`suite`]: building the suite with cargo and reading libtest's output.
 //! - [`check`]: `check` and `list`, where a student stands.
 //! - [`hint`]: `hint`, one hint at a time.
+//! - [`grade`]: `grade`, a submission's points, each test isolated.
 //! - [`run`]: `run`, the runner's programs and the book's demos.
 //! - [`selftest`]: `test`, the kit's own checks.
 //! - [`stability`]: `check all` repeated gives the same states (a check of `test`).
@@ -26,6 +27,7 @@
 
 mod check;
 mod dist;
+mod grade;
 mod hint;
 mod kit_book;
 mod lists;
@@ -112,6 +114,46 @@ enum Command {
         /// Its arguments.
         #[arg(allow_hyphen_values = true)]
         args: Vec<String>,
+    },
+    /// For teachers: grade a student's submission, each test isolated, with points from kit.toml.
+    #[command(
+        after_help = "Only the submission's exercises/src is taken (never its tests, Cargo.toml or \
+                      xtask). The report is rewritten after every test, so an interrupted run \
+                      leaves a valid partial report. As root, the tests run as the unprivileged \
+                      user 65534 (NETKIT_GRADE_UID chooses another)."
+    )]
+    Grade {
+        /// A student's copy of the kit, or of its exercises/ folder.
+        #[arg(long, required_unless_present = "batch", conflicts_with = "batch")]
+        submission: Option<PathBuf>,
+        /// A folder of submissions, one folder per student: grade each, and
+        /// write each one's report and summary.csv to --out (a folder,
+        /// target/grade by default).
+        #[arg(long, value_name = "DIR")]
+        batch: Option<PathBuf>,
+        /// Grade only this chapter (repeat for more).
+        #[arg(long = "chapter", value_name = "N")]
+        chapters: Vec<u32>,
+        /// Grade only this exercise (repeat for more).
+        #[arg(long = "exercise", value_name = "ID")]
+        exercises: Vec<String>,
+        /// The report's format.
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: grade::report::Format,
+        /// Write the report here (after every test) instead of to stdout at
+        /// the end; with --batch, the folder for the reports and summary.csv.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Once graded, write the points per exercise here (JSON; --batch uses it).
+        #[arg(long, hide = true)]
+        summary: Option<PathBuf>,
+        /// The wall-clock limit of every test, in seconds (default: kit.toml's `timeout`, else 30).
+        #[arg(long, value_name = "SECONDS")]
+        timeout: Option<u64>,
+        /// Only the tests whose names contain this (repeat for more); the
+        /// points are still shared among all of the exercise's tests chosen.
+        #[arg(long = "test", value_name = "NAME")]
+        tests: Vec<String>,
     },
     /// The kit's own checks: reference passes, stubs fail, files agree, book builds, mutants are caught.
     Test,
@@ -235,6 +277,32 @@ fn run_command(command: Command) -> Result<bool> {
             &args,
         )
         .map(|()| true),
+        Command::Grade {
+            submission,
+            batch,
+            chapters,
+            exercises,
+            format,
+            out,
+            summary,
+            timeout,
+            tests,
+        } => {
+            let mut request = grade::Request::new(submission.unwrap_or_default());
+            request.chapters = chapters;
+            request.exercises = exercises;
+            request.format = format;
+            request.timeout = timeout.map(std::time::Duration::from_secs);
+            request.only = tests;
+            request.summary = summary;
+            match batch {
+                Some(dir) => grade::batch_command(&root, &manifest, &dir, out.as_deref(), &request),
+                None => {
+                    request.out = out;
+                    grade::command(&root, &manifest, &request)
+                }
+            }
+        }
         Command::Test => selftest::test(&root, &manifest),
         Command::New {
             id,
@@ -280,7 +348,8 @@ impl Command {
             | Command::Run { solutions, .. } => *solutions,
             Command::Book { teacher, .. } => *teacher,
             Command::New { .. } | Command::Mutants { .. } | Command::Dist { .. } => true,
-            Command::Hint { .. } | Command::Test => false,
+            // The grader needs the pristine stubs, not the reference.
+            Command::Hint { .. } | Command::Grade { .. } | Command::Test => false,
         }
     }
 }

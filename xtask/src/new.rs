@@ -298,6 +298,8 @@ pub fn plan(root: &Path, manifest: &Manifest, request: &Request) -> Result<Vec<E
         programs: request.programs.clone(),
         hints: Vec::new(),
         exempt: Vec::new(),
+        hidden: Vec::new(),
+        timeout: None,
     };
     let builds = "TODO(author): what the student builds, in a few words";
     let n = names.chapter;

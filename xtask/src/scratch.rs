@@ -4,12 +4,12 @@
 //!
 //! `check` builds in one when a file of yours does not compile (the broken file
 //! replaced by its stub, so every other exercise still runs); `mutants` builds
-//! each known-wrong reference in one; the grader will build each submission in
-//! one. The copy is a plain folder: no link back to the kit, so nothing done
+//! each known-wrong reference in one; the grader builds every submission in
+//! one (`target/scratch/grade`), its `exercises/src` overlaid on the kit's. The copy is a plain folder: no link back to the kit, so nothing done
 //! there can change the kit.
 
 use anyhow::{Context, Result};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -28,10 +28,44 @@ impl Scratch {
     /// unchanged file keeps its modification time, so cargo does not rebuild
     /// what did not change.
     pub fn sync(kit: &Path, name: &str) -> Result<Scratch> {
-        let root = kit.join("target/scratch").join(name);
+        Scratch::sync_with(kit, name, &BTreeMap::new())
+    }
+
+    /// [`Scratch::sync`], with some files' contents taken from `overlay`
+    /// (paths from the kit's root) instead of the kit: a file there is
+    /// written only when the copy's bytes differ from the overlay's (so a
+    /// submission graded twice is not rebuilt), and one the kit lacks is
+    /// added. The grader overlays a submission's `exercises/src`.
+    pub fn sync_with(
+        kit: &Path,
+        name: &str,
+        overlay: &BTreeMap<PathBuf, Vec<u8>>,
+    ) -> Result<Scratch> {
+        Scratch::sync_into(kit, &kit.join("target/scratch").join(name), overlay)
+    }
+
+    /// [`Scratch::sync_with`] into the folder `root` rather than under the
+    /// kit's `target/scratch` (the grader, when the tests' user cannot
+    /// reach the kit).
+    pub fn sync_into(
+        kit: &Path,
+        root: &Path,
+        overlay: &BTreeMap<PathBuf, Vec<u8>>,
+    ) -> Result<Scratch> {
+        let root = root.to_path_buf();
         fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
         let mut wanted = BTreeSet::new();
-        copy_tree(kit, &root, Path::new(""), &mut wanted)?;
+        copy_tree(kit, &root, Path::new(""), overlay, &mut wanted)?;
+        for (rel, bytes) in overlay {
+            if wanted.insert(rel.clone()) {
+                write_if_changed(&root.join(rel), bytes)?;
+            }
+            for parent in rel.ancestors().skip(1) {
+                if !parent.as_os_str().is_empty() {
+                    wanted.insert(parent.to_path_buf());
+                }
+            }
+        }
         remove_others(&root, Path::new(""), &wanted)?;
         Ok(Scratch { root })
     }
@@ -59,7 +93,13 @@ fn write_if_changed(path: &Path, contents: &[u8]) -> Result<()> {
 }
 
 /// Copies `from/rel` into `to/rel`, recording every path copied in `wanted`.
-fn copy_tree(from: &Path, to: &Path, rel: &Path, wanted: &mut BTreeSet<PathBuf>) -> Result<()> {
+fn copy_tree(
+    from: &Path,
+    to: &Path,
+    rel: &Path,
+    overlay: &BTreeMap<PathBuf, Vec<u8>>,
+    wanted: &mut BTreeSet<PathBuf>,
+) -> Result<()> {
     let dir = from.join(rel);
     let entries = fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))?;
     for entry in entries {
@@ -72,7 +112,10 @@ fn copy_tree(from: &Path, to: &Path, rel: &Path, wanted: &mut BTreeSet<PathBuf>)
         let kind = entry.file_type()?;
         if kind.is_dir() {
             wanted.insert(rel.clone());
-            copy_tree(from, to, &rel, wanted)?;
+            copy_tree(from, to, &rel, overlay, wanted)?;
+        } else if let Some(bytes) = overlay.get(&rel) {
+            write_if_changed(&to.join(&rel), bytes)?;
+            wanted.insert(rel);
         } else if kind.is_file() || kind.is_symlink() {
             // A link is copied as the file it points to: the copy stands alone.
             let Ok(bytes) = fs::read(from.join(&rel)) else {

@@ -460,6 +460,8 @@ mod tests {
                 programs: vec![],
                 hints: vec!["First **hint**.".into(), "Second hint.".into()],
                 exempt: vec![],
+                hidden: vec![],
+                timeout: None,
             }],
         };
         (dir, manifest)

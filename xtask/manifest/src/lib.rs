@@ -86,6 +86,37 @@ pub struct Exercise {
     /// Tests allowed to pass against the stub, each with the reason.
     #[serde(default)]
     pub exempt: Vec<Exempt>,
+    /// Tests hidden from students until the due date (Gradescope's
+    /// `after_due_date` visibility): names under the exercise's module, or
+    /// the start of names (`refuses_` hides every `ch1::x::refuses_…`).
+    /// `cargo xtask grade` still runs them and counts their points; its
+    /// student-facing reports do not show their names or messages.
+    #[serde(default)]
+    pub hidden: Vec<String>,
+    /// The wall-clock limit of each of its tests when `cargo xtask grade`
+    /// runs it, in seconds; [`DEFAULT_TEST_TIMEOUT_S`] when absent.
+    #[serde(default)]
+    pub timeout: Option<u64>,
+}
+
+/// The wall-clock limit of one test under `cargo xtask grade`, in seconds,
+/// for an exercise whose kit.toml entry gives no `timeout`: three times the
+/// harness's own `TIMEOUT` (10 s), so that a test that fails by waiting one out
+/// is still reported as failed, with its message, not as timed out.
+pub const DEFAULT_TEST_TIMEOUT_S: u64 = 30;
+
+impl Exercise {
+    /// Whether the suite's test `name` (`ch1::udp_dict::answers_…`) is one
+    /// kit.toml hides from students until the due date.
+    pub fn hides(&self, name: &str) -> bool {
+        name.strip_prefix(&self.test_prefix())
+            .is_some_and(|rest| self.hidden.iter().any(|h| rest.starts_with(h.as_str())))
+    }
+
+    /// The wall-clock limit of each of its tests under `cargo xtask grade`.
+    pub fn test_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.timeout.unwrap_or(DEFAULT_TEST_TIMEOUT_S))
+    }
 }
 
 /// A test that may pass against the stub, and why that is not a hole.

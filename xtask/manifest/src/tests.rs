@@ -95,3 +95,26 @@ fn names_the_html_page_a_reader_reads() {
         "a list in a sentence"
     );
 }
+
+#[test]
+fn hidden_tests_are_named_from_the_exercises_module_or_by_their_start() {
+    let mut kit = manifest(KIT).expect("the sample kit.toml is valid");
+    let udp = &mut kit.exercises[0];
+    udp.hidden = vec!["refuses_".into(), "answers_words_over_udp".into()];
+    assert!(
+        udp.hides("ch1::udp_dict::refuses_a_long_word"),
+        "a start of names hides them all"
+    );
+    assert!(
+        udp.hides("ch1::udp_dict::answers_words_over_udp"),
+        "a whole name"
+    );
+    assert!(
+        !udp.hides("ch1::udp_dict::answers_two_clients"),
+        "another test stays visible"
+    );
+    assert!(
+        !udp.hides("ch1::framing::refuses_a_long_word"),
+        "only the exercise's own tests"
+    );
+}

@@ -188,8 +188,12 @@ pub fn expect_closed_quietly(
 struct CloseOwed<'a> {
     program: &'a Program,
     addr: SocketAddr,
-    first: std::sync::Mutex<Option<(Instant, Vec<(i32, u64)>)>>,
+    first: std::sync::Mutex<Option<AsleepLook>>,
 }
+
+/// When the server was first seen asleep, and its threads' counts of
+/// context switches then.
+type AsleepLook = (Instant, Vec<(i32, u64)>);
 
 impl<'a> CloseOwed<'a> {
     fn new(server: &'a Running) -> Self {

@@ -8,7 +8,9 @@
 //! `solutions` selects nothing) and `tests/src/lib.rs` (the feature is a
 //! compile error that says why), and every page of the book, whose
 //! teacher-only regions (the reference solutions) are dropped, markers and
-//! all. The README gets a first paragraph saying what the copy is.
+//! all. Hidden tests (kit.toml's `hidden`, in `…_hidden.rs` files: see
+//! [`is_hidden_tests`]) are left out with their module lines. The README
+//! gets a first paragraph saying what the copy is.
 //!
 //! Inside the copy, xtask sees that `solutions/` is missing ([`has_solutions`])
 //! and answers every command that needs it with one clear line.
@@ -174,6 +176,9 @@ fn copy(from: &Path, to: &Path, rel: &Path, written: &mut usize) -> Result<()> {
             copy(from, to, &rel, written)?;
             continue;
         }
+        if is_hidden_tests(&rel) {
+            continue;
+        }
         let bytes =
             fs::read(from.join(&rel)).with_context(|| format!("reading {}", rel.display()))?;
         let bytes = if rel.starts_with("book/src") && rel.extension().is_some_and(|e| e == "md") {
@@ -182,6 +187,10 @@ fn copy(from: &Path, to: &Path, rel: &Path, written: &mut usize) -> Result<()> {
             teacher_only::student_text(&text)
                 .map_err(|e| anyhow::anyhow!("{}:{}: {}", rel.display(), e.line, e.message))?
                 .into_bytes()
+        } else if rel.starts_with("tests/suite") && rel.extension().is_some_and(|e| e == "rs") {
+            let text = String::from_utf8(bytes)
+                .with_context(|| format!("{} is not UTF-8", rel.display()))?;
+            without_hidden_modules(&text).into_bytes()
         } else {
             bytes
         };
@@ -189,6 +198,48 @@ fn copy(from: &Path, to: &Path, rel: &Path, written: &mut usize) -> Result<()> {
         *written += 1;
     }
     Ok(())
+}
+
+/// Whether `rel` is a file of hidden tests: `tests/suite/…/NAME_hidden.rs`.
+///
+/// The convention for tests kit.toml hides (`hidden = ["hidden::"]`): they
+/// live in a file of their own beside the exercise's suite file, declared in
+/// it as
+///
+/// ```ignore
+/// #[path = "udp_dict_hidden.rs"]
+/// mod hidden;
+/// ```
+///
+/// so that they are named `ch1::udp_dict::hidden::…`, and the hand-out can
+/// leave the file out and drop those two lines.
+fn is_hidden_tests(rel: &Path) -> bool {
+    rel.starts_with("tests/suite")
+        && rel
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with("_hidden.rs"))
+}
+
+/// A suite file without its declarations of hidden-test modules: each line
+/// `#[path = "…_hidden.rs"]` and the `mod …;` line after it.
+fn without_hidden_modules(text: &str) -> String {
+    let mut kept = Vec::new();
+    let mut skip_mod = false;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if trimmed.starts_with("#[path") && trimmed.contains("_hidden.rs\"") {
+            skip_mod = true;
+            continue;
+        }
+        if skip_mod && trimmed.starts_with("mod ") {
+            skip_mod = false;
+            continue;
+        }
+        skip_mod = false;
+        kept.push(line);
+    }
+    kept.concat()
 }
 
 fn absolute(path: &Path) -> Result<PathBuf> {
@@ -236,6 +287,11 @@ mod tests {
                 "# X\n<!-- teacher-only -->\n{{#include ../../../solutions/src/lib.rs}}\n<!-- /teacher-only -->\nend\n",
             ),
             ("target/debug/big", "build output"),
+            (
+                "tests/suite/ch1/x.rs",
+                "use a;\n#[path = \"x_hidden.rs\"]\nmod hidden;\n#[test]\nfn shown() {}\n",
+            ),
+            ("tests/suite/ch1/x_hidden.rs", "#[test]\nfn secret() {}\n"),
         ] {
             let to = k.join(file);
             fs::create_dir_all(to.parent().expect("a parent")).expect("folders");
@@ -280,6 +336,15 @@ mod tests {
         assert!(
             !lib.contains("pub use solutions") && lib.contains("compile_error!"),
             "tests/src/lib.rs still uses the solutions:\n{lib}"
+        );
+        assert!(
+            !out.join("tests/suite/ch1/x_hidden.rs").exists(),
+            "the hidden tests' file must not be in the hand-out"
+        );
+        let suite = fs::read_to_string(out.join("tests/suite/ch1/x.rs")).expect("x.rs");
+        assert_eq!(
+            suite, "use a;\n#[test]\nfn shown() {}\n",
+            "the suite file without its hidden module"
         );
         assert!(!has_solutions(&out), "a hand-out has no solutions");
         let again = student(

@@ -2,6 +2,7 @@
 
 mod epoll_server;
 mod fork_server;
+mod ftp_protocol;
 mod iterative_server;
 mod line_echo;
 mod nonblocking_server;

@@ -149,7 +149,10 @@ impl ProtocolError {
     /// Whether the stream is still at the start of a frame after this error,
     /// so that the connection can go on: true when the whole frame was read.
     pub fn in_sync(&self) -> bool {
-        matches!(self, ProtocolError::Malformed(_) | ProtocolError::BadName(_))
+        matches!(
+            self,
+            ProtocolError::Malformed(_) | ProtocolError::BadName(_)
+        )
     }
 
     /// The status a server answers this error with.

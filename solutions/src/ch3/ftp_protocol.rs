@@ -87,9 +87,18 @@ impl Status {
     /// The status of byte `code`, if there is one.
     pub fn from_code(code: u8) -> Option<Status> {
         use Status::*;
-        [Ok, Ready, NotFound, BadName, Exists, BadRequest, TooLong, ServerError]
-            .into_iter()
-            .find(|status| *status as u8 == code)
+        [
+            Ok,
+            Ready,
+            NotFound,
+            BadName,
+            Exists,
+            BadRequest,
+            TooLong,
+            ServerError,
+        ]
+        .into_iter()
+        .find(|status| *status as u8 == code)
     }
 }
 // ANCHOR_END: status
@@ -151,7 +160,10 @@ impl ProtocolError {
     /// Whether the stream is still at the start of a frame after this error,
     /// so that the connection can go on: true when the whole frame was read.
     pub fn in_sync(&self) -> bool {
-        matches!(self, ProtocolError::Malformed(_) | ProtocolError::BadName(_))
+        matches!(
+            self,
+            ProtocolError::Malformed(_) | ProtocolError::BadName(_)
+        )
     }
 
     /// The status a server answers this error with.

@@ -8,7 +8,7 @@ use netkit_tests::kit::ch3::ftp_protocol::{
     Status,
 };
 use rstest::rstest;
-use std::io::{Cursor, ErrorKind, Read};
+use std::io::{Cursor, ErrorKind};
 
 fn get(name: &str) -> Request {
     Request::Get {
@@ -154,14 +154,19 @@ fn requests_read_back_as_written_one_byte_per_read(#[case] requests: Vec<Request
     let bytes: Vec<u8> = requests.iter().flat_map(encoded).collect();
     let results = read_all(&bytes);
     let got: Vec<String> = results.iter().map(|r| format!("{r:?}")).collect();
-    let mut expected: Vec<String> = requests.iter().map(|r| format!("Ok(Some({r:?}))")).collect();
+    let mut expected: Vec<String> = requests
+        .iter()
+        .map(|r| format!("Ok(Some({r:?}))"))
+        .collect();
     expected.push("Ok(None)".to_string());
     if got != expected {
         Report::sent(format!(
             "read_request, again and again, on {} delivered one byte per read",
             show(&bytes)
         ))
-        .expected(format!("{expected:?}: each request, then Ok(None) at the clean end"))
+        .expected(format!(
+            "{expected:?}: each request, then Ok(None) at the clean end"
+        ))
         .got(format!("{got:?}"))
         .cause(
             "a read may return a single byte: read the prefix and the payload to their \
@@ -201,15 +206,18 @@ fn read_request_refuses_a_hostile_name_after_decoding(#[case] bytes: Vec<u8>) {
     let ok = matches!(results.first(), Some(Err(e @ ProtocolError::BadName(_))) if e.in_sync() && e.status() == Status::BadName)
         && matches!(results.get(1), Some(Ok(Some(Request::List))));
     if !ok {
-        Report::sent(format!("read_request twice on {} (a hostile name, then a List)", show(&input)))
-            .expected("Err(BadName(…)) (in sync, status BadName), then Ok(Some(List))")
-            .got(format!("{results:?}"))
-            .cause(
-                "check the decoded name with check_name inside read_request: a Request \
+        Report::sent(format!(
+            "read_request twice on {} (a hostile name, then a List)",
+            show(&input)
+        ))
+        .expected("Err(BadName(…)) (in sync, status BadName), then Ok(Some(List))")
+        .got(format!("{results:?}"))
+        .cause(
+            "check the decoded name with check_name inside read_request: a Request \
                  must never hold a name that could leave the folder, and the whole frame \
                  is read, so the stream stays in sync",
-            )
-            .fail();
+        )
+        .fail();
     }
 }
 
@@ -255,7 +263,10 @@ fn read_request_refuses_a_frame_over_the_limit_before_reading_it(#[case] announc
                 "Err(TooLong {{ len: {announced} }}), not in sync, status TooLong, after \
                  reading the 4 bytes of the prefix only"
             ))
-            .got(format!("{got:?}, after reading {} bytes", reader.position()))
+            .got(format!(
+                "{got:?}, after reading {} bytes",
+                reader.position()
+            ))
             .cause("compare the length with MAX_FRAME before allocating or reading the payload")
             .fail();
     }
@@ -286,14 +297,17 @@ fn read_request_says_unexpected_eof_when_the_stream_ends_inside_a_frame(#[case] 
     let got = read_all(&input);
     let ok = matches!(got.as_slice(), [Err(ProtocolError::Io(e))] if e.kind() == ErrorKind::UnexpectedEof);
     if !ok {
-        Report::sent(format!("read_request on {} (a frame cut short), one byte per read", show(&input)))
-            .expected("Err(Io(UnexpectedEof)): a client that stops mid-frame is no clean end")
-            .got(format!("{got:?}"))
-            .cause(
-                "only an end before the first byte of a frame is Ok(None); use read_exact \
+        Report::sent(format!(
+            "read_request on {} (a frame cut short), one byte per read",
+            show(&input)
+        ))
+        .expected("Err(Io(UnexpectedEof)): a client that stops mid-frame is no clean end")
+        .got(format!("{got:?}"))
+        .cause(
+            "only an end before the first byte of a frame is Ok(None); use read_exact \
                  for the rest of the prefix and for the payload",
-            )
-            .fail();
+        )
+        .fail();
     }
 }
 
@@ -315,7 +329,11 @@ fn status_codes_are_the_table_s() {
         if Status::from_code(code) != Some(status) || status as u8 != code {
             Report::sent(format!("Status::from_code({code}) and {status:?} as u8"))
                 .expected(format!("Some({status:?}) and {code}"))
-                .got(format!("{:?} and {}", Status::from_code(code), status as u8))
+                .got(format!(
+                    "{:?} and {}",
+                    Status::from_code(code),
+                    status as u8
+                ))
                 .fail();
         }
     }
@@ -369,16 +387,20 @@ fn replies_read_back_as_written_one_byte_per_read(
     let written = kit::write_reply(&mut out, &reply);
     let mut reader = Trickle::bytewise(Cursor::new(out.clone()));
     let got = kit::read_reply(&mut reader);
-    let rest = reader.bytes().count();
+    let rest = out.len() as u64 - reader.into_inner().position();
     if written.is_err() || !matches!(&got, Ok(r) if *r == reply) || rest != 0 {
-        Report::sent(format!("write_reply of {reply:?}, then read_reply one byte per read"))
-            .expected("the same reply, with every byte of the frame read")
-            .got(format!("{written:?}, then {got:?}, {rest} bytes left unread"))
-            .cause(
-                "a frame may carry exactly MAX_FRAME bytes; read the payload to its end \
+        Report::sent(format!(
+            "write_reply of {reply:?}, then read_reply one byte per read"
+        ))
+        .expected("the same reply, with every byte of the frame read")
+        .got(format!(
+            "{written:?}, then {got:?}, {rest} bytes left unread"
+        ))
+        .cause(
+            "a frame may carry exactly MAX_FRAME bytes; read the payload to its end \
                  (read_exact), not with one read",
-            )
-            .fail();
+        )
+        .fail();
     }
 }
 
@@ -398,13 +420,19 @@ fn write_reply_cuts_a_long_message_at_a_character() {
             && r.message.chars().all(|c| c == '错')
             && r.message.len() > MAX_FRAME - HEADER_LEN - 3);
     if !ok {
-        Report::sent(format!("write_reply of a message of {} bytes (错 × {MAX_FRAME})", 3 * MAX_FRAME))
-            .expected(format!(
-                "a frame of at most {MAX_FRAME} bytes whose message is as many whole 错 as fit"
-            ))
-            .got(format!("{written:?}, a frame of {} bytes, read back as {got:?}", out.len().saturating_sub(4)))
-            .cause("cut the message to MAX_FRAME - HEADER_LEN bytes, backing off to a char boundary")
-            .fail();
+        Report::sent(format!(
+            "write_reply of a message of {} bytes (错 × {MAX_FRAME})",
+            3 * MAX_FRAME
+        ))
+        .expected(format!(
+            "a frame of at most {MAX_FRAME} bytes whose message is as many whole 错 as fit"
+        ))
+        .got(format!(
+            "{written:?}, a frame of {} bytes, read back as {got:?}",
+            out.len().saturating_sub(4)
+        ))
+        .cause("cut the message to MAX_FRAME - HEADER_LEN bytes, backing off to a char boundary")
+        .fail();
     }
 }
 
@@ -448,7 +476,11 @@ fn copy_exact_copies_exactly_size_bytes_in_chunks_and_leaves_the_rest() {
     let result = kit::copy_exact(&mut reader, &mut out, size as u64);
     let next = kit::read_request(&mut reader);
     let largest = reader.largest_ask();
-    if result.is_err() || out != content || !matches!(next, Ok(Some(Request::List))) || largest > CHUNK {
+    if result.is_err()
+        || out != content
+        || !matches!(next, Ok(Some(Request::List)))
+        || largest > CHUNK
+    {
         Report::sent(format!(
             "copy_exact of {size} bytes from a reader of {size} bytes then a List frame, 1000 bytes per read"
         ))
@@ -496,7 +528,11 @@ fn copy_exact_of_nothing_reads_nothing() {
     if got.is_err() || !out.is_empty() || reader.position() != 0 {
         Report::sent("copy_exact of 0 bytes from a reader holding a Quit frame")
             .expected("Ok(()), nothing copied, nothing read")
-            .got(format!("{got:?}, {} bytes copied, {} read", out.len(), reader.position()))
+            .got(format!(
+                "{got:?}, {} bytes copied, {} read",
+                out.len(),
+                reader.position()
+            ))
             .cause("an empty file has no bytes: the next frame must be left where it is")
             .fail();
     }

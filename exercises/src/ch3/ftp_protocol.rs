@@ -81,6 +81,9 @@ pub enum Status {
     TooLong = 6,
     /// The server failed (a disk error); nothing was saved.
     ServerError = 7,
+    /// Every worker is busy and the queue is full: sent at once to a new
+    /// connection, which is then closed. Try again later.
+    Busy = 8,
 }
 
 impl Status {

@@ -3,6 +3,7 @@
 //! - [`epoll_server`]: many clients with epoll.
 //! - [`fork_server`]: a process per connection.
 //! - [`ftp_protocol`]: the file server's protocol.
+//! - [`ftp_server`]: the file server.
 //! - [`iterative_server`]: the iterative server.
 //! - [`line_echo`]: the line echo of one connection, given (not an exercise).
 //! - [`nonblocking_server`]: many clients, non-blocking, without select.
@@ -13,6 +14,7 @@
 pub mod epoll_server;
 pub mod fork_server;
 pub mod ftp_protocol;
+pub mod ftp_server;
 pub mod iterative_server;
 pub mod line_echo;
 pub mod nonblocking_server;

@@ -18,6 +18,7 @@
 //! - [`iterative_server`], [`fork_server`], [`thread_server`], [`pool_server`],
 //!   [`nonblocking_server`], [`select_server`], [`epoll_server`]: chapter 3's
 //!   servers, each named like its exercise
+//! - [`ftp_server`]: `ftp-server`, the chapter's file server
 //!
 //! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
 //! single-threaded process: the suite's way to call code that forks.
@@ -32,6 +33,7 @@ pub mod epoll_server;
 pub mod failure;
 pub mod fork_basics;
 pub mod fork_server;
+pub mod ftp_server;
 pub mod iterative_server;
 pub mod nonblocking_server;
 pub mod parallel_primes;
@@ -99,6 +101,8 @@ pub enum Program {
     SelectServer(select_server::Args),
     /// Chapter 3: the line echo, many clients in one thread with epoll (`--edge`: edge-triggered).
     EpollServer(epoll_server::Args),
+    /// Chapter 3: the file server: list, download and upload the files of `--root`.
+    FtpServer(ftp_server::Args),
     /// For the suite: run a probe (code that forks) in this fresh process.
     #[command(hide = true)]
     Probe(crate::probes::ProbeArgs),
@@ -132,6 +136,7 @@ impl Program {
             Program::NonblockingServer(args) => nonblocking_server::run(args),
             Program::SelectServer(args) => select_server::run(args),
             Program::EpollServer(args) => epoll_server::run(args),
+            Program::FtpServer(args) => ftp_server::run(args),
             Program::Probe(args) => crate::probes::run(args),
         }
     }

@@ -324,6 +324,7 @@ fn status_codes_are_the_table_s() {
         (5, Status::BadRequest),
         (6, Status::TooLong),
         (7, Status::ServerError),
+        (8, Status::Busy),
     ];
     for (code, status) in table {
         if Status::from_code(code) != Some(status) || status as u8 != code {
@@ -337,7 +338,7 @@ fn status_codes_are_the_table_s() {
                 .fail();
         }
     }
-    for code in [8, 0x4f, 255] {
+    for code in [9, 0x4f, 255] {
         if Status::from_code(code).is_some() {
             Report::sent(format!("Status::from_code({code})"))
                 .expected("None: no status has that byte")
@@ -440,7 +441,7 @@ fn write_reply_cuts_a_long_message_at_a_character() {
 #[case::nothing(Vec::new(), "Io(UnexpectedEof)")]
 #[case::cut(b"\0\0\0\x09\0\0\0".to_vec(), "Io(UnexpectedEof)")]
 #[case::too_short(frame(b"\0\0\0"), "Malformed")]
-#[case::unknown_status(frame(b"\x09\0\0\0\0\0\0\0\0"), "Malformed")]
+#[case::unknown_status(frame(b"\x0a\0\0\0\0\0\0\0\0"), "Malformed")]
 #[case::over_the_limit(vec![0xff, 0xff, 0xff, 0xff], "TooLong")]
 fn read_reply_refuses_what_is_no_reply(#[case] input: Vec<u8>, #[case] expected: &str) {
     let got = kit::read_reply(&mut Trickle::bytewise(Cursor::new(input.clone())));

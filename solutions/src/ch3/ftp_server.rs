@@ -234,17 +234,19 @@ fn receive(
     // persist_noclobber: on Linux, renameat2 with RENAME_NOREPLACE (or
     // link() then unlink() where that is missing): the name is taken in one
     // step, or refused if it exists, even if another upload just took it.
-    match temp.persist_noclobber(&target) {
-        Ok(_) => reply(stream, Status::Ok, size, format!("saved {name}")),
-        Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => {
+    // On failure the error hands the temporary file back; `e.error` keeps
+    // only the reason, so the file is deleted here, before the reply: a
+    // client told "Exists" finds no trace of its upload.
+    let renamed = temp
+        .persist_noclobber(&target)
+        .map(drop)
+        .map_err(|e| e.error);
+    match renamed {
+        Ok(()) => reply(stream, Status::Ok, size, format!("saved {name}")),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
             reply(stream, Status::Exists, 0, format!("{name} exists already"))
         }
-        Err(e) => reply(
-            stream,
-            Status::ServerError,
-            0,
-            format!("cannot store: {}", e.error),
-        ),
+        Err(e) => reply(stream, Status::ServerError, 0, format!("cannot store: {e}")),
     }
 }
 // ANCHOR_END: receive

@@ -2,6 +2,7 @@
 //!
 //! - [`epoll_server`]: many clients with epoll.
 //! - [`fork_server`]: a process per connection.
+//! - [`ftp_client`]: the file client.
 //! - [`ftp_protocol`]: the file server's protocol.
 //! - [`ftp_server`]: the file server.
 //! - [`iterative_server`]: the iterative server.
@@ -13,6 +14,7 @@
 
 pub mod epoll_server;
 pub mod fork_server;
+pub mod ftp_client;
 pub mod ftp_protocol;
 pub mod ftp_server;
 pub mod iterative_server;

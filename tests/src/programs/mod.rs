@@ -19,6 +19,7 @@
 //!   [`nonblocking_server`], [`select_server`], [`epoll_server`]: chapter 3's
 //!   servers, each named like its exercise
 //! - [`ftp_server`]: `ftp-server`, the chapter's file server
+//! - [`ftp_client`]: `ftp-client`, the file server's client
 //!
 //! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
 //! single-threaded process: the suite's way to call code that forks.
@@ -33,6 +34,7 @@ pub mod epoll_server;
 pub mod failure;
 pub mod fork_basics;
 pub mod fork_server;
+pub mod ftp_client;
 pub mod ftp_server;
 pub mod iterative_server;
 pub mod nonblocking_server;
@@ -103,6 +105,8 @@ pub enum Program {
     EpollServer(epoll_server::Args),
     /// Chapter 3: the file server: list, download and upload the files of `--root`.
     FtpServer(ftp_server::Args),
+    /// Chapter 3: the file client: `list`, `get NAME`, `put FILE`, or the seed's menu.
+    FtpClient(ftp_client::Args),
     /// For the suite: run a probe (code that forks) in this fresh process.
     #[command(hide = true)]
     Probe(crate::probes::ProbeArgs),
@@ -137,6 +141,7 @@ impl Program {
             Program::SelectServer(args) => select_server::run(args),
             Program::EpollServer(args) => epoll_server::run(args),
             Program::FtpServer(args) => ftp_server::run(args),
+            Program::FtpClient(args) => ftp_client::run(args),
             Program::Probe(args) => crate::probes::run(args),
         }
     }

@@ -167,6 +167,9 @@ fn list_refuses_a_listing_over_max_listing() {
     let (addr, server) = fake_server(|wire| {
         let _ = wire.frame();
         wire.reply(OK, MAX_LISTING + 1, "");
+        // No listing follows: a client that waits for one sees the end at
+        // once (and fails), rather than waiting for bytes that never come.
+        let _ = wire.0.shutdown(Shutdown::Write);
         let _ = wire.frame();
     });
     let got = with_client(addr, |c| c.list().map_err(|e| format!("{e:?}")));

@@ -663,6 +663,28 @@ fn a_client_that_stalls_mid_frame_is_dropped_after_the_idle_timeout() {
     }
 }
 
+#[test]
+fn a_client_that_stalls_mid_frame_holds_only_its_own_worker() {
+    let root = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(root.path().join("a.txt"), b"1").expect("writing");
+    // A long idle timeout: the staller surely holds its worker meanwhile.
+    let (server, addr) = start(root.path(), options(2, 4));
+    let mut staller = Client::connect(addr, &server);
+    let _ = staller.list();
+    staller.send(&[0, 0, 0, 9, b'G']);
+    let mut other = Client::connect(addr, &server);
+    let names = other.list();
+    if names != ["a.txt"] {
+        Report::sent(
+            "one client stops after 5 bytes of a 13-byte frame; another sends List (2 workers)",
+        )
+        .expected("the other client served at once: [\"a.txt\"]")
+        .got(format!("{names:?}"))
+        .cause("a stalled client holds one worker; the others serve the rest")
+        .fail();
+    }
+}
+
 // ---------------------------------------------------------------- many clients
 
 #[test]

@@ -685,6 +685,87 @@ fn a_client_that_stalls_mid_frame_holds_only_its_own_worker() {
     }
 }
 
+/// The server under test, seen as dead as soon as it has fewer threads than
+/// it started with: a worker that ended (a panic, or a `return` after a bad
+/// client) fails the wait at once, rather than leaving a client queued for
+/// a worker that is gone.
+struct WorkersAlive<'a> {
+    server: &'a Program,
+    threads: usize,
+}
+
+impl Liveness for WorkersAlive<'_> {
+    fn check(&self) -> Result<(), String> {
+        self.server.check()?;
+        let now = netkit_tests::harness::thread_count(self.server.pid());
+        if now < self.threads {
+            return Err(format!(
+                "the server has {now} threads, fewer than the {} it started with: a worker ended",
+                self.threads
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn forty_clients_speaking_garbage_leave_every_worker_alive() {
+    let root = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(root.path().join("a.txt"), b"1").expect("writing");
+    let root_arg = root.path().to_str().expect("a UTF-8 temporary path");
+    let (server, addr) = Program::start_server(&[
+        "ftp-server",
+        "--root",
+        root_arg,
+        "--addr",
+        "127.0.0.1:0",
+        "--workers",
+        "4",
+        "--queue",
+        "64",
+    ]);
+    let codes = [b'L', b'G', b'P', b'Q', b'X', 0, 0xff];
+    for i in 0..40u64 {
+        let mut rng = XorShift::new(1000 + i);
+        let noise = rng.bytes(1 + (i as usize * 37) % 300);
+        // Half of them a frame whose length is right, so that its payload
+        // is decoded: a code, then noise; the other half noise only.
+        let sent = if i % 2 == 0 {
+            let mut payload = vec![codes[i as usize % codes.len()]];
+            payload.extend_from_slice(&noise);
+            frame(&payload)
+        } else {
+            noise
+        };
+        let watch = WorkersAlive {
+            server: &server,
+            threads: 5,
+        };
+        let mut peer = TcpPeer::connect_watched(addr, &watch);
+        peer.send(&sent);
+        peer.shutdown_write();
+        let _ = peer.read_to_end(&watch, "the server's replies, then its close");
+    }
+    // Every client has been answered and closed: each worker is back in
+    // the queue's recv, or would be gone.
+    let threads = netkit_tests::harness::thread_count(server.pid());
+    let mut client = Client::connect(addr, &server);
+    let names = client.list();
+    if threads != 5 || names != ["a.txt"] {
+        Report::sent(format!(
+            "40 clients, one after the other, each sending garbage to `{}`",
+            server.command_line()
+        ))
+        .expected("5 threads (the accepting one and 4 workers), and List still answered")
+        .got(format!("{threads} threads; List: {names:?}"))
+        .cause(
+            "a worker must outlive every client: log a client's error and take the next \
+                 connection; never unwrap or index what a client sent",
+        )
+        .fail();
+    }
+}
+
 // ---------------------------------------------------------------- many clients
 
 #[test]

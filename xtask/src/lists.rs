@@ -412,6 +412,7 @@ mod tests {
                 title: "One".into(),
                 page: "ch1/index.md".into(),
                 coming: None,
+                programs: vec![],
             }],
             exercises: vec![
                 exercise("one", &["one-server", "one-client"]),

@@ -19,10 +19,13 @@
 //! - [`progress`]: cargo's progress shown while xtask builds.
 //! - [`new`]: `new`, an exercise added in one step, for authors.
 //! - [`lists`]: the lists of exercises kept by hand (README, chapter pages).
+//! - [`dist`]: `dist --student`, the student's hand-out (no reference), and
+//!   how a copy without `solutions/` answers `--solutions`.
 //!
 //! Adding a command is one new variant of [`Command`] and one arm in `main`.
 
 mod check;
+mod dist;
 mod hint;
 mod kit_book;
 mod lists;
@@ -135,6 +138,12 @@ enum Command {
         #[arg(default_value = "all")]
         what: String,
     },
+    /// For teachers: write the students' copy of the kit (no solutions, no mutants, no teacher's book).
+    Dist {
+        /// The new folder to write it into, outside the kit.
+        #[arg(long, value_name = "OUT")]
+        student: PathBuf,
+    },
     /// Build the book (to target/book/student or target/book/teacher).
     Book {
         /// The teacher's edition, with the reference solutions.
@@ -193,6 +202,9 @@ fn main() -> ExitCode {
 fn run_command(command: Command) -> Result<bool> {
     let root = kit_root()?;
     let manifest = manifest::Manifest::load(&root)?;
+    if command.needs_solutions() {
+        dist::require_solutions(&root)?;
+    }
     match command {
         Command::Check { what, solutions } => {
             check::check(&root, &manifest, &what, Kit::from_flag(solutions))
@@ -241,11 +253,35 @@ fn run_command(command: Command) -> Result<bool> {
             new::new(&root, &manifest, &request).map(|()| true)
         }
         Command::Mutants { what } => mutants::command(&root, &manifest, &what),
+        Command::Dist { student } => {
+            let written = dist::student(&root, &student)?;
+            println!(
+                "wrote the student's copy of the kit to {} ({written} files): no solutions/, \
+                 no mutants/, no teacher-only part of the book. Inside it: `cargo xtask check chapter1`",
+                student.display()
+            );
+            Ok(true)
+        }
         Command::Book {
             teacher,
             open,
             what,
         } => kit_book::book(&root, &manifest, teacher, open, what.as_deref()).map(|()| true),
+    }
+}
+
+impl Command {
+    /// Whether the command needs the reference solutions, which a student's
+    /// hand-out does not have (`test` sees that itself and skips their part).
+    fn needs_solutions(&self) -> bool {
+        match self {
+            Command::Check { solutions, .. }
+            | Command::List { solutions }
+            | Command::Run { solutions, .. } => *solutions,
+            Command::Book { teacher, .. } => *teacher,
+            Command::New { .. } | Command::Mutants { .. } | Command::Dist { .. } => true,
+            Command::Hint { .. } | Command::Test => false,
+        }
     }
 }
 

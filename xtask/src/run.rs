@@ -10,12 +10,19 @@ use anyhow::{Result, bail};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 
-/// Every program `run` knows: the runner's, then the listings'.
+/// Every program `run` knows: the runner's (the exercises', then each
+/// chapter's own), then the listings'.
 pub fn programs(root: &Path, manifest: &Manifest) -> (Vec<String>, Vec<String>) {
     let runner: Vec<String> = manifest
         .exercises
         .iter()
         .flat_map(|e| e.programs.iter().cloned())
+        .chain(
+            manifest
+                .chapters
+                .iter()
+                .flat_map(|c| c.programs.iter().cloned()),
+        )
         .collect();
     let mut listings: Vec<String> = std::fs::read_dir(root.join("book/listings/src/bin"))
         .map(|dir| {

@@ -16,11 +16,20 @@
 //!    own unit tests (xtask, kit-manifest, kit-book, the harness) pass.
 //! 6. Every mutant (a known-wrong reference in `mutants/`) makes its
 //!    exercise's tests fail within 10 s, and every exercise has at least two.
+//! 7. The student's hand-out (`dist --student`) has no reference in it, and
+//!    `check` works inside it ([`hand_out`]).
+//!
+//! In a hand-out (no `solutions/`), `test` runs what makes sense without the
+//! reference: the build, the agreement of pages, hints and lists, the
+//! student's book, the programs and the unit tests of the book and harness.
 //!
 //! Every check prints `ok` or `FAIL` with the fix; the last line is
 //! `N passed, N failed`.
 
+mod hand_out;
+
 use crate::check::{PRISTINE_STUBS, pristine_stub};
+use crate::dist;
 use crate::kit_book;
 use crate::lists;
 use crate::manifest::{self, Exercise, Manifest};
@@ -67,11 +76,22 @@ impl Tally {
 }
 
 fn heading(n: usize, text: &str) {
-    println!("\n== {n}/6 {text}");
+    println!("\n== {n}/{CHECKS} {text}");
+}
+
+/// How many checks `test` runs in a teacher's kit.
+const CHECKS: usize = 7;
+
+/// A check of `test` in a hand-out, where there are four.
+fn hand_out_heading(n: usize, text: &str) {
+    println!("\n== {n}/4 {text}");
 }
 
 /// Runs every check; returns whether all held.
 pub fn test(root: &Path, manifest: &Manifest) -> Result<bool> {
+    if !dist::has_solutions(root) {
+        return hand_out_test(root, manifest);
+    }
     let started = Instant::now();
     let mut tally = Tally::default();
     strays::become_subreaper();
@@ -91,7 +111,7 @@ pub fn test(root: &Path, manifest: &Manifest) -> Result<bool> {
         3,
         "kit.toml, exercises/, solutions/, the suite and the book agree",
     );
-    agreement(root, manifest, &reference_tests, &mut tally)?;
+    agreement(root, manifest, Some(&reference_tests), &mut tally)?;
 
     heading(4, "the book builds, student and teacher editions");
     match kit_book::builder(root) {
@@ -107,13 +127,69 @@ pub fn test(root: &Path, manifest: &Manifest) -> Result<bool> {
     }
 
     heading(5, "programs, listings, and the kit's own unit tests");
-    programs(root, manifest, &mut tally)?;
+    programs(root, manifest, true, &mut tally)?;
 
     heading(
         6,
         "the mutants: every known-wrong reference in mutants/ is caught, fast",
     );
     mutant_check(root, manifest, &mut tally)?;
+
+    heading(
+        7,
+        "the student's hand-out: no reference in it, and its `check` works",
+    );
+    hand_out::check(root, &mut tally)?;
+
+    println!("\ntook {:.0} s", started.elapsed().as_secs_f64());
+    println!("kit: {} passed, {} failed", tally.passed, tally.failed);
+    Ok(tally.failed == 0)
+}
+
+/// `test` in a student's hand-out (no `solutions/`): what can be checked
+/// without the reference. The checks of the reference, of the stubs (the
+/// student's files are no longer stubs) and of the mutants are the
+/// teacher's, and are skipped, saying so.
+fn hand_out_test(root: &Path, manifest: &Manifest) -> Result<bool> {
+    let started = Instant::now();
+    let mut tally = Tally::default();
+    println!(
+        "This copy of the kit has no reference solutions (it is a student's hand-out): the \
+         checks of the reference, of the stubs and of the mutants are the teacher's, and are \
+         skipped. `cargo xtask check all` says where your exercises stand."
+    );
+
+    hand_out_heading(1, "your exercises and the suite build");
+    let build = suite::build(root, Kit::Exercises)?;
+    if build.executable.is_some() {
+        tally.ok("the suite builds against your exercises");
+    } else {
+        for e in build.errors() {
+            tally.fail(format!(
+                "the suite does not build against your exercises (`cargo xtask check all` \
+                 says which file):\n{}",
+                e.rendered
+            ));
+        }
+    }
+
+    hand_out_heading(2, "kit.toml, the suite and the book agree");
+    agreement(root, manifest, None, &mut tally)?;
+
+    hand_out_heading(3, "the book builds, student edition");
+    match kit_book::builder(root) {
+        Ok(builder) => match kit_book::edition(&builder, root, false)? {
+            Ok(said) => tally.ok(format!("student edition: {said}")),
+            Err(error) => tally.fail(format!("student edition: {error}")),
+        },
+        Err(e) => tally.fail(format!("{e:#}")),
+    }
+
+    hand_out_heading(
+        4,
+        "programs, listings, and the unit tests of the book and the harness",
+    );
+    programs(root, manifest, false, &mut tally)?;
 
     println!("\ntook {:.0} s", started.elapsed().as_secs_f64());
     println!("kit: {} passed, {} failed", tally.passed, tally.failed);
@@ -338,7 +414,17 @@ pub(crate) fn public_items(text: &str) -> Vec<String> {
 }
 
 /// Check 3.
-fn agreement(root: &Path, manifest: &Manifest, tests: &[String], tally: &mut Tally) -> Result<()> {
+/// Check 3. `tests` are the suite's tests, listed from the reference build;
+/// `None` in a hand-out, which has neither the reference nor stubs to
+/// compare: only the pages, the hints and the lists are checked there.
+fn agreement(
+    root: &Path,
+    manifest: &Manifest,
+    tests: Option<&[String]>,
+    tally: &mut Tally,
+) -> Result<()> {
+    let reference = tests.is_some();
+    let tests = tests.unwrap_or_default();
     let summary = std::fs::read_to_string(root.join("book/src/SUMMARY.md")).unwrap_or_default();
     let linked = |page: &str| summary.contains(&format!("({page})"));
     for chapter in manifest.chapters_here() {
@@ -359,6 +445,8 @@ fn agreement(root: &Path, manifest: &Manifest, tests: &[String], tally: &mut Tal
         let stub = std::fs::read_to_string(exercise.stub_path(root));
         let solution = std::fs::read_to_string(exercise.solution_path(root));
         match (&stub, &solution) {
+            // A hand-out: the student's file, no reference to compare it with.
+            (Ok(_), _) if !reference => {}
             (Ok(stub), Ok(solution)) => {
                 if !stub.contains("todo!(") {
                     problems.push(format!(
@@ -396,7 +484,7 @@ fn agreement(root: &Path, manifest: &Manifest, tests: &[String], tally: &mut Tal
                 }
             }
         }
-        if let Some(problem) = pristine_stub_problem(root, exercise) {
+        if let Some(problem) = pristine_stub_problem(root, exercise).filter(|_| reference) {
             problems.push(problem);
         }
         let page = root.join("book/src").join(&exercise.page);
@@ -430,13 +518,15 @@ fn agreement(root: &Path, manifest: &Manifest, tests: &[String], tally: &mut Tal
             .iter()
             .filter(|t| t.starts_with(&exercise.test_prefix()))
             .count();
-        if count == 0 {
+        if count == 0 && reference {
             problems.push(format!(
                 "the suite has no test named {}…",
                 exercise.test_prefix()
             ));
         }
-        if problems.is_empty() {
+        if problems.is_empty() && !reference {
+            tally.ok(format!("{id}: your file, page, hints"));
+        } else if problems.is_empty() {
             tally.ok(format!(
                 "{id}: stub, reference, same public API, page, hints, {count} tests"
             ));
@@ -459,7 +549,7 @@ fn agreement(root: &Path, manifest: &Manifest, tests: &[String], tally: &mut Tal
             "{PRISTINE_STUBS}/ holds files that are no exercise's file in kit.toml (remove them): {strays:?}"
         ),
     );
-    let orphans: Vec<_> = tests
+    let orphans: Vec<&String> = tests
         .iter()
         .filter(|t| manifest.exercise_of_test(t).is_none())
         .collect();
@@ -487,7 +577,7 @@ fn agreement(root: &Path, manifest: &Manifest, tests: &[String], tally: &mut Tal
             );
             found
         };
-        if krate == "solutions" {
+        if krate == "solutions" && reference {
             let (a, b) = (mods("exercises"), mods("solutions"));
             tally.check(
                 a == b,
@@ -621,9 +711,12 @@ fn collect_mods(base: &Path, dir: &Path, found: &mut BTreeSet<String>) {
 }
 
 /// Check 5.
-fn programs(root: &Path, manifest: &Manifest, tally: &mut Tally) -> Result<()> {
+/// Check 5. Without the reference (`reference` false: a hand-out), xtask's
+/// own unit tests are left out: they test the teacher's commands (`new`,
+/// `mutants`, `dist`) on the teacher's files.
+fn programs(root: &Path, manifest: &Manifest, reference: bool, tally: &mut Tally) -> Result<()> {
     let runner = root.join("target/debug/netkit");
-    for program in manifest.exercises.iter().flat_map(|e| &e.programs) {
+    for program in &crate::run::programs(root, manifest).0 {
         let output = Command::new(&runner)
             .args([program.as_str(), "--help"])
             .stdin(Stdio::null())
@@ -656,6 +749,9 @@ fn programs(root: &Path, manifest: &Manifest, tally: &mut Tally) -> Result<()> {
             &["test", "-p", "netkit-tests", "--lib"][..],
         ),
     ] {
+        if !reference && what.starts_with("xtask") {
+            continue;
+        }
         let output = cargo()
             .current_dir(root)
             .args(args)
@@ -766,6 +862,7 @@ mod tests {
                 Some(_) => String::new(),
             },
             coming: coming.map(str::to_string),
+            programs: vec![],
         }
     }
 

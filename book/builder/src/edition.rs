@@ -8,75 +8,19 @@
 //! ```
 //!
 //! The student's edition drops the region, markers and all; the teacher's
-//! edition keeps the region and drops the two marker lines. This runs before
+//! edition keeps the region and drops the two marker lines (the rule itself
+//! is `kit_manifest::teacher_only`, which `cargo xtask dist` shares). This runs before
 //! mdBook's `links` preprocessor, so an `{{#include}}` inside a region is never
 //! resolved in the student's edition: the student's copy of the kit, which has
 //! no `solutions/` folder, still builds its book.
 
 use super::Edition;
-
-/// The line that opens a teacher-only region (compared after trimming).
-pub const OPEN: &str = "<!-- teacher-only -->";
-/// The line that closes it.
-pub const CLOSE: &str = "<!-- /teacher-only -->";
-
-/// A marker out of place, at a 1-based line of the page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MarkerError {
-    pub line: usize,
-    pub message: String,
-}
+pub use kit_manifest::teacher_only::MarkerError;
 
 /// The page as `edition` sees it, line by line: `Some(line)` for a line it
 /// keeps, `None` for a line it drops. Lines keep their `\r`, if any.
 pub fn view(text: &str, edition: Edition) -> Result<Vec<Option<&str>>, MarkerError> {
-    let mut lines = Vec::new();
-    // The line number of the open marker of the region we are in, if any.
-    let mut open_at: Option<usize> = None;
-    for (index, line) in text.split('\n').enumerate() {
-        let number = index + 1;
-        let kept = match (line.trim(), open_at) {
-            (OPEN, Some(first)) => {
-                return Err(MarkerError {
-                    line: number,
-                    message: format!(
-                        "`{OPEN}` inside the region opened at line {first}: regions do not \
-                         nest; close the first one with `{CLOSE}` before opening another"
-                    ),
-                });
-            }
-            (OPEN, None) => {
-                open_at = Some(number);
-                None
-            }
-            (CLOSE, None) => {
-                return Err(MarkerError {
-                    line: number,
-                    message: format!(
-                        "`{CLOSE}` without a `{OPEN}` before it: add the opening line, \
-                         or remove this one"
-                    ),
-                });
-            }
-            (CLOSE, Some(_)) => {
-                open_at = None;
-                None
-            }
-            (_, Some(_)) if edition == Edition::Student => None,
-            _ => Some(line),
-        };
-        lines.push(kept);
-    }
-    if let Some(first) = open_at {
-        return Err(MarkerError {
-            line: first,
-            message: format!(
-                "`{OPEN}` is never closed: add a line `{CLOSE}` where the teacher-only \
-                 part ends"
-            ),
-        });
-    }
-    Ok(lines)
+    kit_manifest::teacher_only::view(text, edition == Edition::Teacher)
 }
 
 /// The page's text for `edition`, with the dropped lines gone: what mdBook

@@ -448,6 +448,7 @@ mod tests {
                 title: "One".into(),
                 page: "ch1/ex.md".into(),
                 coming: None,
+                programs: vec![],
             }],
             exercises: vec![Exercise {
                 id: "demo".into(),

@@ -18,6 +18,8 @@
 //! - [`iterative_server`], [`fork_server`], [`thread_server`], [`pool_server`],
 //!   [`nonblocking_server`], [`select_server`], [`epoll_server`]: chapter 3's
 //!   servers, each named like its exercise
+//! - [`compare_models`]: `compare-models`, chapter 3's servers measured side
+//!   by side
 //! - [`ftp_server`]: `ftp-server`, the chapter's file server
 //! - [`ftp_client`]: `ftp-client`, the file server's client
 //!
@@ -29,6 +31,7 @@ pub mod alternate;
 pub mod bank_transfer;
 pub mod chat;
 pub mod chatbot;
+pub mod compare_models;
 pub mod copy_dir;
 pub mod epoll_server;
 pub mod failure;
@@ -103,6 +106,8 @@ pub enum Program {
     SelectServer(select_server::Args),
     /// Chapter 3: the line echo, many clients in one thread with epoll (`--edge`: edge-triggered).
     EpollServer(epoll_server::Args),
+    /// Chapter 3: drive every model with 1 to 1 000 clients and print a table of what each costs.
+    CompareModels(compare_models::Args),
     /// Chapter 3: the file server: list, download and upload the files of `--root`.
     FtpServer(ftp_server::Args),
     /// Chapter 3: the file client: `list`, `get NAME`, `put FILE`, or the seed's menu.
@@ -140,6 +145,7 @@ impl Program {
             Program::NonblockingServer(args) => nonblocking_server::run(args),
             Program::SelectServer(args) => select_server::run(args),
             Program::EpollServer(args) => epoll_server::run(args),
+            Program::CompareModels(args) => compare_models::run(args),
             Program::FtpServer(args) => ftp_server::run(args),
             Program::FtpClient(args) => ftp_client::run(args),
             Program::Probe(args) => crate::probes::run(args),

@@ -619,6 +619,86 @@ pub fn echoes_four_mib_to_a_slow_reader(model: &Model) {
     });
 }
 
+/// `compare-models` measures this model: run on it alone with two clients,
+/// it prints the model's row, and the row says both clients were served (at
+/// most one for the iterative model, whose second client waits), none
+/// refused, with counts of threads and processes. No number of the row is
+/// judged but these: the rest are timings, which a test must not assert.
+pub fn compare_models_measures_it(model: &Model) {
+    let program = model.args[0];
+    // The row of this model as compare-models names it: the program, and
+    // `--edge` for the edge-triggered epoll (other options are the test's).
+    let name = if model.args.contains(&"--edge") {
+        format!("{program} --edge")
+    } else {
+        program.to_string()
+    };
+    // A concurrent model's clients settle when both are answered; the
+    // iterative one's second client never is, so it settles after a pause
+    // with no new client answered.
+    let settle = match model.kind {
+        Kind::Iterative => "300",
+        Kind::Concurrent => "10000",
+    };
+    let finished = Program::run_ok(&[
+        "compare-models",
+        "--models",
+        program,
+        "--clients",
+        "2",
+        "--millis",
+        "50",
+        "--settle-millis",
+        settle,
+    ]);
+    let command = &finished.command_line;
+    let row = finished.stdout.iter().find_map(|line| {
+        let rest = line.strip_prefix(name.as_str())?;
+        rest.starts_with("  ")
+            .then(|| rest.split_whitespace().collect::<Vec<_>>())
+    });
+    let Some(cells) = row else {
+        Report::sent(format!("`{command}`"))
+            .expected(format!("a row that starts with `{name}`"))
+            .got(format!("{:#?}", finished.stdout))
+            .cause("compare-models prints one row per model and client count")
+            .fail()
+    };
+    // clients, served, refused, lines/s, p99, worst, KiB/client, threads, procs
+    let served_ok = match model.kind {
+        Kind::Iterative => matches!(cells.get(1), Some(&"0/2" | &"1/2")),
+        Kind::Concurrent => cells.get(1) == Some(&"2/2"),
+    };
+    let counted = |i: usize| cells.get(i).and_then(|c| c.parse::<usize>().ok());
+    let well_formed = cells.len() == 9
+        && counted(2) == Some(0)
+        && counted(7).is_some_and(|n| n >= 1)
+        && counted(8).is_some_and(|n| n >= 1);
+    if !served_ok || !well_formed {
+        let expected = match model.kind {
+            Kind::Iterative => "served `0/2` or `1/2` (the second client waits), refused 0",
+            Kind::Concurrent => "served `2/2`, refused 0",
+        };
+        Report::sent(format!("`{command}`"))
+            .expected(format!(
+                "the row `{name}  2  …`: {expected}, then lines/s, p99 ms, worst ms, \
+                 KiB/client, threads ≥ 1, processes ≥ 1"
+            ))
+            .got(format!("{cells:?} in {:#?}", finished.stdout))
+            .cause(match model.kind {
+                Kind::Iterative => {
+                    "an iterative server serves its first client until it leaves; \
+                     a row with an error says why the model could not be measured"
+                }
+                Kind::Concurrent => {
+                    "a concurrent server answers every connected client; a row with an \
+                     error says why the model could not be measured"
+                }
+            })
+            .fail();
+    }
+}
+
 /// How long the idle test watches, and how much CPU it allows meanwhile.
 const IDLE: Duration = Duration::from_millis(300);
 const IDLE_CPU: Duration = Duration::from_millis(30);
@@ -711,6 +791,10 @@ macro_rules! line_echo_conformance {
         #[test]
         fn uses_no_cpu_while_idle() {
             super::line_echo::uses_no_cpu_while_idle(&$model);
+        }
+        #[test]
+        fn compare_models_measures_it() {
+            super::line_echo::compare_models_measures_it(&$model);
         }
     };
     (iterative, $model:expr) => {

@@ -2,6 +2,8 @@
 //! meets them. xtask and the book builder (`kit-book`) read the kit through
 //! this crate, so both see the same manifest.
 
+pub mod teacher_only;
+
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -32,6 +34,12 @@ pub struct Chapter {
     /// and no exercises until it is written.
     #[serde(default)]
     pub coming: Option<String>,
+    /// Programs of the chapter as a whole rather than of one exercise (such
+    /// as chapter 3's `compare-models`, which runs every model): the
+    /// runner's subcommands that `cargo xtask run` offers besides the
+    /// exercises' own.
+    #[serde(default)]
+    pub programs: Vec<String>,
 }
 
 impl Chapter {

@@ -2,6 +2,9 @@
 //!
 //! - [`epoll_server`]: many clients with epoll.
 //! - [`fork_server`]: a process per connection.
+//! - [`ftp_client`]: the file client.
+//! - [`ftp_protocol`]: the file server's protocol.
+//! - [`ftp_server`]: the file server.
 //! - [`iterative_server`]: the iterative server.
 //! - [`line_echo`]: the line echo of one connection, given (not an exercise).
 //! - [`nonblocking_server`]: many clients, non-blocking, without select.
@@ -11,6 +14,9 @@
 
 pub mod epoll_server;
 pub mod fork_server;
+pub mod ftp_client;
+pub mod ftp_protocol;
+pub mod ftp_server;
 pub mod iterative_server;
 pub mod line_echo;
 pub mod nonblocking_server;

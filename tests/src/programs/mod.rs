@@ -20,6 +20,8 @@
 //!   servers, each named like its exercise
 //! - [`compare_models`]: `compare-models`, chapter 3's servers measured side
 //!   by side
+//! - [`ftp_server`]: `ftp-server`, the chapter's file server
+//! - [`ftp_client`]: `ftp-client`, the file server's client
 //!
 //! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
 //! single-threaded process: the suite's way to call code that forks.
@@ -35,6 +37,8 @@ pub mod epoll_server;
 pub mod failure;
 pub mod fork_basics;
 pub mod fork_server;
+pub mod ftp_client;
+pub mod ftp_server;
 pub mod iterative_server;
 pub mod nonblocking_server;
 pub mod parallel_primes;
@@ -104,6 +108,10 @@ pub enum Program {
     EpollServer(epoll_server::Args),
     /// Chapter 3: drive every model with 1 to 1 000 clients and print a table of what each costs.
     CompareModels(compare_models::Args),
+    /// Chapter 3: the file server: list, download and upload the files of `--root`.
+    FtpServer(ftp_server::Args),
+    /// Chapter 3: the file client: `list`, `get NAME`, `put FILE`, or the seed's menu.
+    FtpClient(ftp_client::Args),
     /// For the suite: run a probe (code that forks) in this fresh process.
     #[command(hide = true)]
     Probe(crate::probes::ProbeArgs),
@@ -138,6 +146,8 @@ impl Program {
             Program::SelectServer(args) => select_server::run(args),
             Program::EpollServer(args) => epoll_server::run(args),
             Program::CompareModels(args) => compare_models::run(args),
+            Program::FtpServer(args) => ftp_server::run(args),
+            Program::FtpClient(args) => ftp_client::run(args),
             Program::Probe(args) => crate::probes::run(args),
         }
     }

@@ -2,6 +2,9 @@
 
 mod epoll_server;
 mod fork_server;
+mod ftp_client;
+mod ftp_protocol;
+mod ftp_server;
 mod iterative_server;
 mod line_echo;
 mod nonblocking_server;

@@ -37,7 +37,7 @@ pub const DOWNLOAD_PREFIX: &str = ".download-";
 pub enum ClientError {
     /// The name breaks the protocol's rules: nothing was sent.
     #[error("bad name: {0}")]
-    BadName(#[from] NameError),
+    BadName(NameError),
     /// `get` would replace this local file, and `force` was not given.
     #[error("{} exists already (use --force to replace it)", .0.display())]
     LocalExists(PathBuf),
@@ -53,6 +53,14 @@ pub enum ClientError {
     /// Connecting, sending or receiving failed.
     #[error("network error: {0}")]
     Network(#[from] io::Error),
+}
+
+// Not `#[from]` on `BadName`: that would make the name's error its source
+// too, and a report of the whole chain (`{:#}`) would say it twice.
+impl From<NameError> for ClientError {
+    fn from(error: NameError) -> Self {
+        ClientError::BadName(error)
+    }
 }
 
 impl From<ProtocolError> for ClientError {

@@ -154,10 +154,18 @@ pub enum ProtocolError {
     Malformed(String),
     /// A whole request was read, with a name that breaks [`check_name`].
     #[error("bad name: {0}")]
-    BadName(#[from] NameError),
+    BadName(NameError),
     /// The stream ended inside a frame, or before a reply; or a read failed.
     #[error(transparent)]
     Io(#[from] io::Error),
+}
+
+// Not `#[from]` on `BadName`: that would make the name's error its source
+// too, and a report of the whole chain (`{:#}`) would say it twice.
+impl From<NameError> for ProtocolError {
+    fn from(error: NameError) -> Self {
+        ProtocolError::BadName(error)
+    }
 }
 
 impl ProtocolError {

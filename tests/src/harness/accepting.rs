@@ -26,7 +26,7 @@
 
 use super::{Liveness, STEP};
 use std::fs;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
@@ -271,34 +271,82 @@ pub fn all_threads_asleep(pid: u32) -> Option<Vec<(i32, u64)>> {
     Some(threads)
 }
 
-/// How many bytes wait unread, in all, on the connections that the IPv4
-/// listener at `addr` has accepted or will accept (`/proc/net/tcp`: the
-/// established sockets whose local address is `addr`, and their
-/// `rx_queue`): what clients have sent that the server has not read yet.
-pub fn unread_by_server(addr: SocketAddr) -> u64 {
-    let SocketAddr::V4(v4) = addr else {
-        return 0;
+/// One IPv4 TCP socket of `/proc/net/tcp`, as [`tcp_sockets_at`] returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TcpSocket {
+    /// The other end (`0.0.0.0:0` for a listener).
+    pub remote: SocketAddrV4,
+    /// The kernel's state number: 0x01 established, 0x08 `CLOSE_WAIT`,
+    /// 0x0A listening (include/net/tcp_states.h).
+    pub state: u8,
+    /// Bytes received and not read yet; for a listener, the connections
+    /// waiting to be accepted.
+    pub rx_queue: u64,
+    /// The socket's inode (`socket:[INODE]` in `/proc/PID/fd`), 0 for a
+    /// socket no process holds.
+    pub inode: u64,
+}
+
+/// The state numbers of [`TcpSocket::state`] the tests look for.
+pub const TCP_ESTABLISHED: u8 = 0x01;
+pub const TCP_CLOSE_WAIT: u8 = 0x08;
+pub const TCP_LISTEN: u8 = 0x0A;
+
+/// Every IPv4 TCP socket whose local address is `local`, from
+/// `/proc/net/tcp`: a server's listener and every connection it has
+/// accepted or will accept. Empty for an IPv6 address, or when the table
+/// cannot be read.
+pub fn tcp_sockets_at(local: SocketAddr) -> Vec<TcpSocket> {
+    let SocketAddr::V4(local) = local else {
+        return Vec::new();
     };
-    let local = format!(
-        "{:08X}:{:04X}",
-        u32::from_le_bytes(v4.ip().octets()),
-        v4.port()
-    );
+    let wanted = proc_net_address(local);
     let Ok(table) = fs::read_to_string("/proc/net/tcp") else {
-        return 0;
+        return Vec::new();
     };
     table
         .lines()
         .skip(1)
         .filter_map(|line| {
+            // sl local rem st tx_queue:rx_queue tr:when retrnsmt uid timeout inode …
             let fields: Vec<&str> = line.split_whitespace().collect();
-            // sl, local_address, rem_address, st (01: established), tx:rx, …
-            if fields.len() > 4 && fields[1] == local && fields[3] == "01" {
-                u64::from_str_radix(fields[4].split(':').nth(1)?, 16).ok()
-            } else {
-                None
+            if fields.len() <= 9 || fields[1] != wanted {
+                return None;
             }
+            let (ip, port) = fields[2].split_once(':')?;
+            let remote = SocketAddrV4::new(
+                Ipv4Addr::from(u32::from_str_radix(ip, 16).ok()?.to_le_bytes()),
+                u16::from_str_radix(port, 16).ok()?,
+            );
+            Some(TcpSocket {
+                remote,
+                state: u8::from_str_radix(fields[3], 16).ok()?,
+                rx_queue: u64::from_str_radix(fields[4].split(':').nth(1)?, 16).ok()?,
+                inode: fields[9].parse().ok()?,
+            })
         })
+        .collect()
+}
+
+/// An address as `/proc/net/tcp` prints it: the four bytes of the IP in
+/// memory order, read as one little-endian number, then the port, in hex.
+fn proc_net_address(addr: SocketAddrV4) -> String {
+    format!(
+        "{:08X}:{:04X}",
+        u32::from_le_bytes(addr.ip().octets()),
+        addr.port()
+    )
+}
+
+/// How many bytes wait unread, in all, on the connections that the IPv4
+/// listener at `addr` has accepted or will accept (the established sockets
+/// of [`tcp_sockets_at`], and their `rx_queue`): what clients have sent that
+/// the server has not read yet.
+pub fn unread_by_server(addr: SocketAddr) -> u64 {
+    tcp_sockets_at(addr)
+        .iter()
+        .filter(|s| s.state == TCP_ESTABLISHED)
+        .map(|s| s.rx_queue)
         .sum()
 }
 
@@ -407,27 +455,10 @@ fn call_name(call: i64) -> String {
 /// the queue never overflows: a connection the full queue drops is retried
 /// by the client's kernel a second later.
 pub fn accept_queue(addr: SocketAddr) -> Option<u64> {
-    let SocketAddr::V4(v4) = addr else {
-        return None;
-    };
-    // The address as the kernel prints it: the four bytes of the IP in
-    // memory order, read as one little-endian number, then the port.
-    let local = format!(
-        "{:08X}:{:04X}",
-        u32::from_le_bytes(v4.ip().octets()),
-        v4.port()
-    );
-    let table = fs::read_to_string("/proc/net/tcp").ok()?;
-    table.lines().skip(1).find_map(|line| {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        // sl, local_address, rem_address, st, tx_queue:rx_queue, …
-        if fields.len() > 4 && fields[1] == local && fields[3] == "0A" {
-            let rx = fields[4].split(':').nth(1)?;
-            u64::from_str_radix(rx, 16).ok()
-        } else {
-            None
-        }
-    })
+    tcp_sockets_at(addr)
+        .iter()
+        .find(|s| s.state == TCP_LISTEN)
+        .map(|s| s.rx_queue)
 }
 
 fn parse_syscall(text: &str) -> Blocked {
@@ -448,6 +479,33 @@ fn parse_syscall(text: &str) -> Blocked {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_listeners_sockets_are_read_with_their_states_and_peers() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
+        let addr = listener.local_addr().expect("its address");
+        let client = std::net::TcpStream::connect(addr).expect("a connection");
+        let peer = match client.local_addr().expect("the client's address") {
+            SocketAddr::V4(v4) => v4,
+            other => panic!("expected an IPv4 client address, got {other}"),
+        };
+        let sockets = tcp_sockets_at(addr);
+        assert!(
+            sockets
+                .iter()
+                .any(|s| s.state == TCP_LISTEN && s.rx_queue == 1)
+                && sockets
+                    .iter()
+                    .any(|s| s.state == TCP_ESTABLISHED && s.remote == peer),
+            "expected the listener, one connection in its queue, and the server's side of \
+             the connection to {peer}; got {sockets:?}"
+        );
+        assert_eq!(
+            accept_queue(addr),
+            Some(1),
+            "one connection waits to be accepted"
+        );
+    }
 
     #[test]
     fn reads_the_call_and_its_file_descriptor() {

@@ -17,6 +17,9 @@
 //!   [`thread_count`], [`threads_reading_sockets`] and [`sockets_held`]: a
 //!   server program's threads, those blocked reading a client, and the
 //!   connections it holds, from `/proc/PID` (a pool's tests count them);
+//!   [`tcp_sockets_at`]: a server's sockets in `/proc/net/tcp` (state,
+//!   unread bytes, inode), which [`unread_by_server`] and [`accept_queue`]
+//!   read;
 //!   [`all_threads_asleep`] and [`unread_by_server`]: a server asleep while
 //!   what its clients sent waits unread (a pool whose idle worker cannot
 //!   take a queued client).
@@ -74,7 +77,8 @@ pub mod trickle;
 pub mod watchdog;
 
 pub use accepting::{
-    Accepting, accept_queue, all_threads_asleep, sockets_held, switches_if_asleep, thread_count,
+    Accepting, TCP_CLOSE_WAIT, TCP_ESTABLISHED, TCP_LISTEN, TcpSocket, accept_queue,
+    all_threads_asleep, sockets_held, switches_if_asleep, tcp_sockets_at, thread_count,
     threads_reading_sockets, unread_by_server,
 };
 pub use blocked::{BlockedAt, Tid, spawn_watched, threads, threads_in_process, wait_until_blocked};

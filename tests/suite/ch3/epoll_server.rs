@@ -21,8 +21,8 @@ mod edge {
 
 use super::line_echo::{expect_closed_quietly, expect_echo};
 use netkit_tests::harness::{
-    Liveness, Program, Report, STEP, TcpPeer, all_threads_asleep, show, sockets_held, thread_count,
-    unread_by_server, wait_for,
+    Liveness, Program, Report, STEP, TCP_CLOSE_WAIT, TcpPeer, all_threads_asleep, show,
+    sockets_held, tcp_sockets_at, thread_count, unread_by_server, wait_for,
 };
 use std::fs;
 use std::io::Write;
@@ -35,28 +35,13 @@ use std::time::{Duration, Instant};
 /// the mistakes show.
 const MODES: [Model; 2] = [EDGE, LEVEL];
 
-/// How many sockets of the server at `addr` are in `CLOSE_WAIT`
-/// (`/proc/net/tcp`, state 08): their client has closed its side, and the
-/// server has not closed its own yet.
+/// How many sockets of the server at `addr` are in `CLOSE_WAIT`: their
+/// client has closed its side, and the server has not closed its own yet.
 fn close_waits_at(addr: SocketAddr) -> usize {
-    let SocketAddr::V4(v4) = addr else {
-        return 0;
-    };
-    let local = format!(
-        "{:08X}:{:04X}",
-        u32::from_le_bytes(v4.ip().octets()),
-        v4.port()
-    );
-    fs::read_to_string("/proc/net/tcp").map_or(0, |table| {
-        table
-            .lines()
-            .skip(1)
-            .filter(|line| {
-                let fields: Vec<&str> = line.split_whitespace().collect();
-                fields.len() > 3 && fields[1] == local && fields[3] == "08"
-            })
-            .count()
-    })
+    tcp_sockets_at(addr)
+        .iter()
+        .filter(|s| s.state == TCP_CLOSE_WAIT)
+        .count()
 }
 
 /// The server's resident memory, in bytes (`VmRSS` of /proc/PID/status).

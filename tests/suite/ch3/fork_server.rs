@@ -9,7 +9,7 @@
 //! processes" are the group's, read from `/proc/PID/stat`.
 
 use super::line_echo::{Kind, Model, Running, expect_echo, line_echo_conformance};
-use netkit_tests::harness::{Liveness, Report, STEP, TcpPeer, switches_if_asleep};
+use netkit_tests::harness::{Liveness, Report, STEP, TcpPeer, switches_if_asleep, tcp_sockets_at};
 use std::fs;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -259,28 +259,16 @@ fn a_child_never_goes_back_to_accept() {
 }
 
 /// The inode of the server's side of `peer`'s connection, from
-/// `/proc/net/tcp` (the line whose local address is the server's and whose
+/// `/proc/net/tcp` (the socket whose local address is the server's and whose
 /// remote address is the peer's).
 fn server_side_inode(server: SocketAddr, peer: &TcpPeer) -> Option<u64> {
-    let hex = |addr: SocketAddr| match addr {
-        SocketAddr::V4(v4) => Some(format!(
-            "{:08X}:{:04X}",
-            u32::from_le_bytes(v4.ip().octets()),
-            v4.port()
-        )),
-        SocketAddr::V6(_) => None,
+    let SocketAddr::V4(remote) = peer.stream().local_addr().ok()? else {
+        return None;
     };
-    let local = hex(server)?;
-    let remote = hex(peer.stream().local_addr().ok()?)?;
-    let table = fs::read_to_string("/proc/net/tcp").ok()?;
-    table.lines().skip(1).find_map(|line| {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        // sl local rem st tx:rx tr:when retrnsmt uid timeout inode …
-        (fields.len() > 9 && fields[1] == local && fields[2] == remote)
-            .then(|| fields[9].parse().ok())
-            .flatten()
-            .filter(|&inode| inode != 0)
-    })
+    tcp_sockets_at(server)
+        .iter()
+        .find(|s| s.remote == remote && s.inode != 0)
+        .map(|s| s.inode)
 }
 
 /// Whether process `pid` holds the socket `inode` among its descriptors.

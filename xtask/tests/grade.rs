@@ -67,6 +67,11 @@ const PLANTED: &[Planted] = &[
         test: "ch2::ticket_counter::a_window_holds_the_lock_from_its_check_to_its_take",
     },
     Planted {
+        fixture: "reads_at_run.rs",
+        exercise_file: "src/ch2/copy_dir.rs",
+        test: "ch2::copy_dir::copy_file_never_overwrites_an_existing_file",
+    },
+    Planted {
         fixture: "writes_outside.rs",
         exercise_file: "src/ch2/ticket_office.rs",
         test: "ch2::ticket_office::all_tickets_are_sold_exactly_once_in_fair_shares::case_1_the_seeds_office",
@@ -78,6 +83,13 @@ const BROKEN: (&str, &str, &str) = (
     "compile_error.rs",
     "src/ch1/tcp_header.rs",
     "ch1::tcp_header::data_moves_the_sequence_number_by_its_length",
+);
+/// The exercise whose file includes the teacher's reference at compile
+/// time, and a test of it.
+const STEALS: (&str, &str, &str) = (
+    "reads_at_build.rs",
+    "src/ch2/process_queue.rs",
+    "ch2::process_queue::messages_come_out_in_the_order_they_went_in",
 );
 /// Solved with the reference (file, test, the exercise's points): one
 /// called in the test process, one through a probe that forks.
@@ -200,6 +212,7 @@ fn bad_submissions_are_graded_within_their_limits_and_leave_nothing_behind() {
     let broken = fs::read_to_string(kit.join("xtask/fixtures/grade").join(BROKEN.0)).unwrap();
     let stub = fs::read_to_string(kit.join("xtask/stubs").join(BROKEN.1)).unwrap();
     write(&src.join(BROKEN.1), &format!("{stub}\n{broken}"));
+    write(&src.join(STEALS.1), &planted(&kit, STEALS.0, STEALS.1));
     for (file, _, _) in SOLVED {
         let reference = fs::read_to_string(kit.join("solutions").join(file)).unwrap();
         write(&src.join(file), &reference);
@@ -228,7 +241,7 @@ fn bad_submissions_are_graded_within_their_limits_and_leave_nothing_behind() {
         .args(["--format", "gradescope", "--timeout", "3", "--out"])
         .arg(&results);
     let mut tests: Vec<&str> = PLANTED.iter().map(|p| p.test).collect();
-    tests.extend([BROKEN.2, EDITED]);
+    tests.extend([BROKEN.2, STEALS.2, EDITED]);
     tests.extend(SOLVED.iter().map(|(_, test, _)| *test));
     for test in &tests {
         let id = test
@@ -295,20 +308,50 @@ fn bad_submissions_are_graded_within_their_limits_and_leave_nothing_behind() {
     );
     expect(PLANTED[5].test, &["crashed: killed by SIGABRT"], "an abort");
     expect(PLANTED[6].test, &["failed: left a sleep"], "its own panic");
-    expect(
-        PLANTED[7].test,
-        &["failed: writes outside my temporary folder: into the kit Err("],
-        "the write into the kit's copy must be refused",
-    );
     let landlock = report["output"]
         .as_str()
         .unwrap_or_default()
         .contains("Landlock (ABI");
+    expect(
+        PLANTED[7].test,
+        &["failed: read the teacher's reference: "],
+        "its own panic",
+    );
     if landlock {
         assert!(
-            of(PLANTED[7].test).0.contains("into /tmp Err("),
-            "with Landlock, writing into /tmp must be refused too: {}",
+            of(PLANTED[7].test).0.contains("reference: Err("),
+            "with Landlock, a test must not read the teacher's tree above the grader's copy: {}",
             of(PLANTED[7].test).0
+        );
+    }
+    expect(
+        STEALS.2,
+        &["not run: the exercise's file does not compile"],
+        "with Landlock the build may not read the teacher's solutions/; without, the path \
+         is outside the grader's copy",
+    );
+    // Elsewhere (the tests' user cannot reach the kit), the climb misses it.
+    let copy_in_kit = !stderr.contains("so the grader's copy of the kit is in");
+    if landlock && copy_in_kit {
+        assert!(
+            report["output"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Permission denied"),
+            "the report must show that the build was refused the teacher's file: {}",
+            report["output"]
+        );
+    }
+    expect(
+        PLANTED[8].test,
+        &["failed: writes outside my temporary folder: into the kit Err("],
+        "the write into the kit's copy must be refused",
+    );
+    if landlock {
+        assert!(
+            of(PLANTED[8].test).0.contains("into /tmp Err("),
+            "with Landlock, writing into /tmp must be refused too: {}",
+            of(PLANTED[8].test).0
         );
         assert!(
             !Path::new(ESCAPED_TMP).exists(),

@@ -9,14 +9,22 @@
 //! (a `mod.rs`, `lib.rs`, the given `ch3/line_echo.rs`) is replaced by the
 //! teacher's own copy. Then the suite is built again, until it builds or an
 //! error remains that no replacement can fix.
+//!
+//! The build is confined ([`confinement`]): a submission's
+//! `include_str!`, `include!` or `#[path]` may read only the system, the
+//! toolchain, cargo's home and the grader's copy, never the teacher's tree
+//! above it, which holds `solutions/`.
 
+use super::landlock::{self, Ruleset};
 use crate::check::{self, pristine_stub};
 use crate::manifest::Manifest;
 use crate::scratch::Scratch;
 use crate::suite::{self, Diagnostic, Kit};
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A suite that built, and what had to be replaced for it.
 #[derive(Debug)]
@@ -26,6 +34,8 @@ pub struct Built {
     pub broken: BTreeMap<String, Vec<Diagnostic>>,
     /// The submission's files replaced, from the kit's root.
     pub replaced: Vec<String>,
+    /// For the report: how the build was confined.
+    pub isolation: String,
 }
 
 /// Builds the suite in `copy`; `root` is the teacher's kit (the stubs and
@@ -33,14 +43,31 @@ pub struct Built {
 pub fn build(root: &Path, manifest: &Manifest, copy: &Scratch) -> Result<Built> {
     let mut broken: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
     let mut replaced: Vec<String> = Vec::new();
+    let (ruleset, isolation) = confinement(root, copy.root())?;
+    let ruleset = ruleset.map(Arc::new);
+    let build_tmp = copy.root().join("target/build-tmp");
+    std::fs::create_dir_all(&build_tmp)
+        .with_context(|| format!("creating {}", build_tmp.display()))?;
     // Each round replaces at least one file, so this ends.
     loop {
-        let build = suite::build(copy.root(), Kit::Exercises)?;
+        let build = suite::build_with(copy.root(), Kit::Exercises, |command| {
+            // The linker's temporary files: /tmp is not readable inside.
+            command.env("TMPDIR", &build_tmp);
+            if let Some(ruleset) = ruleset.clone() {
+                // SAFETY: restrict_self makes only system calls, no
+                // allocation, between fork and exec.
+                unsafe {
+                    command.pre_exec(move || ruleset.restrict_self());
+                }
+            }
+            Ok(())
+        })?;
         if let Some(executable) = build.executable {
             return Ok(Built {
                 executable,
                 broken,
                 replaced,
+                isolation,
             });
         }
         let mut newly: Vec<(String, PathBuf)> = Vec::new();
@@ -93,4 +120,69 @@ pub fn build(root: &Path, manifest: &Manifest, copy: &Scratch) -> Result<Built> 
             replaced.push(file);
         }
     }
+}
+
+/// What the build may read (with Landlock), and a line for the report.
+///
+/// Allowed: the system's folders, cargo's home and rustup's (the registry's
+/// sources, the toolchain), the toolchain that runs cargo, the grader's copy
+/// `copy`, and the kit's `.cargo/config.toml`, which cargo reads on its way
+/// up from the copy. Not the rest of the teacher's kit `root`. Without
+/// Landlock, or when `root` lies inside an allowed folder, the build is not
+/// confined, and the line says so.
+pub fn confinement(root: &Path, copy: &Path) -> Result<(Option<Ruleset>, String)> {
+    let Some(abi) = landlock::abi() else {
+        return Ok((
+            None,
+            "the build NOT confined (no Landlock on this kernel): a submission can read files \
+             of the grader's user at compile time"
+                .into(),
+        ));
+    };
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let from_env = |var: &str, default: &str| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(default)))
+    };
+    let cargo_home = from_env("CARGO_HOME", ".cargo");
+    let mut toolchain: Vec<PathBuf> = Vec::new();
+    toolchain.extend(cargo_home.clone());
+    toolchain.extend(from_env("RUSTUP_HOME", ".rustup"));
+    // The cargo that runs (…/toolchains/NAME/bin/cargo): its toolchain.
+    if let Some(cargo) = std::env::var_os("CARGO").map(PathBuf::from)
+        && let Some(dir) = cargo.parent().and_then(Path::parent)
+    {
+        toolchain.push(dir.to_path_buf());
+    }
+    let mut ruleset = Ruleset::new(abi, false);
+    for dir in landlock::SYSTEM
+        .iter()
+        .map(Path::new)
+        .chain(toolchain.iter().map(PathBuf::as_path))
+    {
+        ruleset.allow_read(dir)?;
+    }
+    if let Some(open) = ruleset.allows_beneath(root) {
+        return Ok((
+            None,
+            format!(
+                "the build NOT confined: the kit lies inside {}, which the compiler must read",
+                open.display()
+            ),
+        ));
+    }
+    // Where cargo and rustc write, and rename their outputs into place.
+    ruleset.allow_all(copy)?;
+    if let Some(cargo_home) = &cargo_home {
+        ruleset.allow_all(cargo_home)?;
+    }
+    ruleset.allow_read(&root.join(".cargo/config.toml"))?;
+    Ok((
+        Some(ruleset),
+        format!(
+            "the build confined by Landlock (ABI {abi}) to reading the system, the toolchain and \
+             the grader's copy"
+        ),
+    ))
 }

@@ -8,8 +8,9 @@
 //!                                   overlaid; its target/ is shared by every submission, so the
 //!                                   dependencies build once and each submission rebuilds only
 //!                                   the student's crate and what depends on it
-//!   └─ compile::build               broken files replaced by their stubs (check's mechanism)
-//!   └─ suite::list                  the tests of the chosen exercises
+//!   └─ compile::build               under Landlock (reads: the system, the toolchain, the copy);
+//!                                   broken files replaced by their stubs (check's mechanism)
+//!   └─ list (in the sandbox)        the tests of the chosen exercises
 //!   └─ for each test: Sandbox::run(suite NAME --exact)   own process, group, limits, user;
 //!        killed after it, with all it started; the report is rewritten after every test
 //! ```
@@ -173,12 +174,13 @@ pub fn grade(root: &Path, manifest: &Manifest, request: &Request) -> Result<Repo
     }
     let copy = Scratch::sync_into(root, &at, &files)?;
     let built = compile::build(root, manifest, &copy)?;
-    let listed = suite::list(copy.root(), &built.executable)?;
+    sandbox.allow_read(copy.root());
+    let listed = list(&mut sandbox, &built.executable, copy.root())?;
 
     let mut report = Report {
         submission: request.submission.display().to_string(),
         exercises: Vec::new(),
-        isolation: sandbox.describe(),
+        isolation: format!("{}; {}", built.isolation, sandbox.describe()),
         replaced: built.replaced.clone(),
         complete: false,
         seconds: 0.0,
@@ -284,6 +286,31 @@ pub fn grade(root: &Path, manifest: &Manifest, request: &Request) -> Result<Repo
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(report)
+}
+
+/// The tests of the suite built from the submission, listed in the
+/// sandbox: a submission's code can run before `main` (a function in
+/// `.init_array`), so even `--list` runs it.
+fn list(sandbox: &mut Sandbox, executable: &Path, copy: &Path) -> Result<Vec<String>> {
+    let limits = Limits {
+        // A name a line: the whole list, however long the suite grows.
+        output: 16 << 20,
+        ..Limits::with_wall(Duration::from_secs(30))
+    };
+    let ran = sandbox.run(
+        executable,
+        &["--list", "--format", "terse"],
+        &copy.join("tests"),
+        &limits,
+    )?;
+    if ran.ended != Ended::Exited(0) || ran.truncated {
+        bail!(
+            "the suite built with this submission could not list its tests ({:?}); it said:\n{}",
+            ran.ended,
+            ran.stderr.lines().take(20).collect::<Vec<_>>().join("\n")
+        );
+    }
+    Ok(suite::listed(&ran.stdout))
 }
 
 /// What the grader's copy has in place of each file of `solutions/src` and

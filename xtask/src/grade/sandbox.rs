@@ -18,8 +18,12 @@
 //!   with the reason if the user cannot be switched to or is in use. When
 //!   the grader is not root, the child stays the grader's user, and the
 //!   limit is the user's processes already running plus the budget.
-//! - **Writes**: Landlock ([`super::landlock`]) confines them to the test's
-//!   private `TMPDIR` (also its `HOME`). Where the kernel has no Landlock,
+//! - **Reads and writes**: Landlock ([`super::landlock`]) lets the test
+//!   read only the system's folders and the grader's copy of the kit (its
+//!   binaries, `data/`), never the teacher's tree, which holds the
+//!   reference: a submission cannot print it into its own report. Writes
+//!   go only to the test's private `TMPDIR` (also its `HOME`) and
+//!   `/dev/null`. Where the kernel has no Landlock,
 //!   the unprivileged user (as root) still cannot write into the kit's
 //!   folders, which root owns; the report says which protection held.
 //! - **Survivors**: after every test, passed or not, the grader kills the
@@ -42,7 +46,7 @@ use anyhow::{Context, Result, bail};
 use std::ffi::CString;
 use std::fs;
 use std::io::Read;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -180,9 +184,14 @@ pub struct Ran {
 #[derive(Debug)]
 pub struct Sandbox {
     identity: Identity,
+    /// As root: held while the grader lives, so that a second grader
+    /// waits instead of killing this one's tests ([`hold_the_user`]).
+    _user_lock: Option<fs::File>,
     landlock: Option<u32>,
     /// The parent of the tests' temporary folders.
     tmp: PathBuf,
+    /// Beside the system's folders, what a test may read (the copy).
+    readable: Vec<PathBuf>,
     runs: u64,
 }
 
@@ -205,6 +214,7 @@ impl Sandbox {
                     "NETKIT_GRADE_UID is 0: the tests must not run as root (RLIMIT_NPROC does not hold for root)"
                 );
             }
+            let lock = hold_the_user(uid)?;
             let running = processes_of(uid);
             if !running.is_empty() {
                 bail!(
@@ -222,18 +232,21 @@ impl Sandbox {
             unsafe {
                 libc::umask(0o022);
             }
-            Identity::Unprivileged { uid }
+            (Identity::Unprivileged { uid }, Some(lock))
         } else {
-            Identity::Own { uid: me }
+            (Identity::Own { uid: me }, None)
         };
+        let (identity, user_lock) = identity;
         if let Identity::Unprivileged { uid } = identity {
             TESTS_USER.store(uid, Ordering::SeqCst);
         }
         handle_interrupts();
         Ok(Sandbox {
             identity,
+            _user_lock: user_lock,
             landlock: landlock::abi(),
             tmp: PathBuf::new(),
+            readable: Vec::new(),
             runs: 0,
         })
     }
@@ -250,6 +263,13 @@ impl Sandbox {
         fs::set_permissions(tmp, fs::Permissions::from_mode(0o755))?;
         self.tmp = tmp.to_path_buf();
         Ok(())
+    }
+
+    /// Lets the tests read beneath `dir` (the grader's copy of the kit,
+    /// where their binaries are): with Landlock, nothing else but the
+    /// system's folders and their own temporary folder.
+    pub fn allow_read(&mut self, dir: &Path) {
+        self.readable.push(dir.to_path_buf());
     }
 
     /// Whether the tests' user can enter and read `dir`: as root, the
@@ -277,7 +297,10 @@ impl Sandbox {
             Identity::Own { uid } => format!("as the grader's own user {uid}"),
         };
         let writes = match self.landlock {
-            Some(abi) => format!("writes confined to a private TMPDIR by Landlock (ABI {abi})"),
+            Some(abi) => format!(
+                "reads confined to the system and the grader's copy, writes to a private TMPDIR, \
+                 by Landlock (ABI {abi})"
+            ),
             None => match self.identity {
                 Identity::Unprivileged { .. } => "no Landlock on this kernel: writes limited by \
                     the unprivileged user's permissions, with a private TMPDIR"
@@ -325,8 +348,8 @@ impl Sandbox {
             // Not root: the count is the user's, so leave room for what runs.
             Identity::Own { uid } => processes_of(uid).len() as u64 + limits.processes,
         };
-        let landlock_fds = match self.landlock {
-            Some(abi) => Some((abi, open_path(&tmp)?, open_path(Path::new("/dev/null"))?)),
+        let ruleset = match self.landlock {
+            Some(abi) => Some(self.ruleset(abi, &tmp)?),
             None => None,
         };
         let mut command = Command::new(program);
@@ -356,9 +379,6 @@ impl Sandbox {
             (libc::RLIMIT_NPROC, nproc, nproc),
             (libc::RLIMIT_CORE, 0, 0),
         ];
-        let landlock_raw = landlock_fds
-            .as_ref()
-            .map(|(abi, dir, null)| (*abi, dir.as_raw_fd(), null.as_raw_fd()));
         // SAFETY: the closure runs between fork and exec and makes only
         // system calls (no allocation, no lock): setpgid, setrlimit,
         // setgroups/setgid/setuid, prctl, and Landlock's.
@@ -388,15 +408,16 @@ impl Sandbox {
                 if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
                     return Err(std::io::Error::last_os_error());
                 }
-                if let Some((abi, dir, null)) = landlock_raw {
-                    landlock::restrict_writes(abi, dir, null)?;
+                if let Some(ruleset) = &ruleset {
+                    ruleset.restrict_self()?;
                 }
                 Ok(())
             });
         }
         let started = Instant::now();
         let spawned = command.spawn();
-        drop(landlock_fds);
+        // The ruleset's descriptors, held by the closure, close with it.
+        drop(command);
         let mut child = match spawned {
             Ok(child) => child,
             Err(e) => {
@@ -441,6 +462,21 @@ impl Sandbox {
             truncated: cut_out || cut_err,
             elapsed,
         })
+    }
+
+    /// What a test may read and write: see the module's comment.
+    fn ruleset(&self, abi: u32, tmp: &Path) -> Result<landlock::Ruleset> {
+        let mut ruleset = landlock::Ruleset::new(abi, true);
+        for dir in landlock::SYSTEM
+            .iter()
+            .map(Path::new)
+            .chain(self.readable.iter().map(PathBuf::as_path))
+        {
+            ruleset.allow_read(dir)?;
+        }
+        ruleset.allow_all(tmp)?;
+        ruleset.allow_all(Path::new("/dev/null"))?;
+        Ok(ruleset)
     }
 
     /// Kills the test's group, every process of the tests' user (as root),
@@ -519,18 +555,6 @@ fn read_capped<R: Read + Send + 'static>(
     receive
 }
 
-/// An `O_PATH` descriptor of `path`: it names the file for Landlock's rule
-/// without opening it for I/O, and is closed at `exec`.
-fn open_path(path: &Path) -> Result<OwnedFd> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_PATH | libc::O_CLOEXEC)
-        .open(path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    Ok(file.into())
-}
-
 /// The pids of the processes whose real user is `uid`.
 pub fn processes_of(uid: u32) -> Vec<i32> {
     let Ok(entries) = fs::read_dir("/proc") else {
@@ -575,6 +599,55 @@ fn kill_all_of(uid: u32) {
             }
         }
         strays::sweep();
+    }
+}
+
+/// How long a grader waits for another that runs tests as the same user.
+const USER_WAIT: Duration = Duration::from_secs(3 * 60 * 60);
+
+/// Takes the lock `/tmp/netkit-grade-uid-UID.lock` (an `flock`), waiting
+/// for it, at most [`USER_WAIT`], while another grader holds it. Two
+/// graders running tests as one user at once would each kill the other's
+/// test processes after every test (`kill(-1)` as that user), and each
+/// one's fork bomb would eat the other's process limit.
+fn hold_the_user(uid: u32) -> Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = PathBuf::from(format!("/tmp/netkit-grade-uid-{uid}.lock"));
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(&path)
+        .with_context(|| format!("opening the grader's lock {}", path.display()))?;
+    let started = Instant::now();
+    let mut said = false;
+    loop {
+        // SAFETY: flock on a descriptor we own.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Ok(file);
+        }
+        let error = std::io::Error::last_os_error();
+        if error.raw_os_error() != Some(libc::EWOULDBLOCK) {
+            bail!("locking {}: {error}", path.display());
+        }
+        if started.elapsed() > USER_WAIT {
+            bail!(
+                "another grader has run tests as user {uid} for over {USER_WAIT:?} ({} is \
+                 locked); set NETKIT_GRADE_UID to another unused user id to grade beside it",
+                path.display()
+            );
+        }
+        if !said {
+            eprintln!(
+                "(another grader runs its tests as user {uid}: waiting for it to finish; \
+                 NETKIT_GRADE_UID=N picks another unused user id)"
+            );
+            said = true;
+        }
+        // Polled: flock has no timeout, and the wait is bounded.
+        std::thread::sleep(Duration::from_millis(200));
     }
 }
 

@@ -53,6 +53,11 @@ pub fn build(root: &Path, manifest: &Manifest, copy: &Scratch) -> Result<Built> 
         let build = suite::build_with(copy.root(), Kit::Exercises, |command| {
             // The linker's temporary files: /tmp is not readable inside.
             command.env("TMPDIR", &build_tmp);
+            // The copy's own target/, shared by the submissions, and the
+            // only place the confined build may write: never the teacher's.
+            command
+                .env_remove("CARGO_TARGET_DIR")
+                .env_remove("CARGO_BUILD_TARGET_DIR");
             if let Some(ruleset) = ruleset.clone() {
                 // SAFETY: restrict_self makes only system calls, no
                 // allocation, between fork and exec.

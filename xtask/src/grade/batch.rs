@@ -29,7 +29,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::regrade::{self, Change, Earlier};
 use super::report::Format;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::style::ProgressTracker;
+use indicatif::{HumanDuration, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 /// The longest one submission's grading may take, build included, before
 /// the batch kills it and goes on: the whole suite of the reference takes
@@ -279,9 +280,10 @@ impl Progress {
             ProgressBar::with_draw_target(Some(students as u64), ProgressDrawTarget::stderr());
         bar.set_style(
             ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} students, ETA {eta} · {msg}",
+                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} students, ETA {left} · {msg}",
             )
-            .expect("a valid template"),
+            .expect("a valid template")
+            .with_key("left", Left::default()),
         );
         // A submission takes a minute or more: keep the clock moving.
         bar.enable_steady_tick(Duration::from_secs(1));
@@ -291,7 +293,7 @@ impl Progress {
     /// `student`'s grading begins.
     fn start(&self, student: &str) {
         if let Progress::Bar(bar) = self {
-            bar.set_message(student.to_string());
+            bar.set_message(format!("grading {student}"));
         }
     }
 
@@ -310,6 +312,46 @@ impl Progress {
         if let Progress::Bar(bar) = self {
             bar.finish_and_clear();
         }
+    }
+}
+
+/// The bar's ETA: the mean time of the students graded so far times those
+/// left, less the time the current one has taken. (indicatif's own `{eta}`
+/// decays its rate while no step ends, so it grows without bound during a
+/// submission's minute or two.) `?` before the first student is done.
+#[derive(Clone, Default)]
+struct Left {
+    /// Students done, and the time when the last of them was.
+    done: u64,
+    at: Duration,
+}
+
+impl ProgressTracker for Left {
+    fn clone_box(&self) -> Box<dyn ProgressTracker> {
+        Box::new(self.clone())
+    }
+
+    fn tick(&mut self, state: &ProgressState, _: std::time::Instant) {
+        if state.pos() != self.done {
+            self.done = state.pos();
+            self.at = state.elapsed();
+        }
+    }
+
+    fn reset(&mut self, _: &ProgressState, _: std::time::Instant) {
+        *self = Left::default();
+    }
+
+    fn write(&self, state: &ProgressState, w: &mut dyn std::fmt::Write) {
+        let len = state.len().unwrap_or(self.done);
+        if self.done == 0 || self.done >= len {
+            let _ = w.write_str(if self.done == 0 { "?" } else { "0s" });
+            return;
+        }
+        let mean = self.at.as_secs_f64() / self.done as f64;
+        let current = state.elapsed().saturating_sub(self.at).as_secs_f64();
+        let left = (mean * (len - self.done) as f64 - current).max(0.0);
+        let _ = write!(w, "{}", HumanDuration(Duration::from_secs_f64(left)));
     }
 }
 

@@ -388,26 +388,21 @@ fn bad_submissions_are_graded_within_their_limits_and_leave_nothing_behind() {
     // Without the broken file, which the copy now holds as its stub.
     fs::remove_file(batch.join("b-student/exercises").join(BROKEN.1)).expect("the broken file");
     let grades = dir.path().join("grades");
-    let batch_command = || {
+    // With the loop of framing, or (to save its 3 s when regrading) without.
+    let batch_command = |framing: bool| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
         command
             .current_dir(&kit)
             .args(["grade", "--batch"])
             .arg(&batch)
-            .args(["--exercise", "upload-header", "--test", SOLVED[0].1])
-            .args([
-                "--exercise",
-                "framing",
-                "--test",
-                PLANTED[0].test,
-                "--timeout",
-                "3",
-            ])
-            .arg("--out")
-            .arg(&grades);
+            .args(["--exercise", "upload-header", "--test", SOLVED[0].1]);
+        if framing {
+            command.args(["--exercise", "framing", "--test", PLANTED[0].test]);
+        }
+        command.args(["--timeout", "3"]).arg("--out").arg(&grades);
         command
     };
-    let output = output_within(batch_command(), GRADING_LIMIT);
+    let output = output_within(batch_command(true), GRADING_LIMIT);
     assert!(
         output.status.success(),
         "cargo xtask grade --batch failed ({}):\n{}",
@@ -444,7 +439,7 @@ fn bad_submissions_are_graded_within_their_limits_and_leave_nothing_behind() {
 
     // Again into the same folder: refused before grading anything, the
     // earlier results untouched.
-    let output = output_within(batch_command(), GRADING_LIMIT);
+    let output = output_within(batch_command(true), GRADING_LIMIT);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         !output.status.success() && stderr.contains("--regrade"),
@@ -457,12 +452,13 @@ fn bad_submissions_are_graded_within_their_limits_and_leave_nothing_behind() {
         "the refused batch must leave the earlier summary as it was"
     );
 
-    // --regrade, as if the earlier kit had given upload-header 0 points.
+    // --regrade, as if the earlier kit had given upload-header 0 points, and
+    // without framing now (an exercise the update took out of the grading).
     let earlier = csv.replace("b-student,10,0,10,graded", "b-student,0,0,0,graded");
     fs::write(grades.join("summary.csv"), &earlier).expect("the earlier summary");
     let output = output_within(
         {
-            let mut command = batch_command();
+            let mut command = batch_command(false);
             command.arg("--regrade");
             command
         },
@@ -497,20 +493,20 @@ fn bad_submissions_are_graded_within_their_limits_and_leave_nothing_behind() {
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(
         rows.first().copied(),
-        Some("student,upload-header,framing,total,previous_total,change,status"),
+        Some("student,upload-header,total,previous_total,change,status"),
         "{csv}"
     );
     assert_eq!(
         rows.get(2).copied(),
-        Some("b-student,10,0,10,0,+10,graded"),
+        Some("b-student,10,10,0,+10,graded"),
         "the previous total and the change: {csv}"
     );
     assert_eq!(
         fs::read_to_string(grades.join("changes.csv"))
             .ok()
             .as_deref(),
-        Some("student,exercise,before,after\nb-student,upload-header,0,10\n"),
-        "only the exercise whose points changed (stdout: {stdout})"
+        Some("student,exercise,before,after\nb-student,upload-header,0,10\nb-student,framing,0,\n"),
+        "the exercise whose points changed, and the one no longer graded (stdout: {stdout})"
     );
 
     // One submission: the earlier report is kept beside the new one, and

@@ -106,6 +106,9 @@ pub fn earlier_batch_files(out: &Path, students: &[String]) -> Result<Vec<PathBu
             everyone.extend(earlier.rows.into_keys());
         }
     }
+    // A name from the earlier CSV is only text: one that is no plain file
+    // name (`../x`, `a/b`) names nothing the batch wrote.
+    everyone.retain(|s| !s.is_empty() && s != "." && s != ".." && !s.contains('/'));
     everyone.sort();
     everyone.dedup();
     for student in &everyone {
@@ -441,12 +444,14 @@ mod tests {
     #[test]
     fn earlier_results_move_into_a_new_folder_of_previous_never_an_existing_one() {
         let dir = tempfile::tempdir().unwrap();
-        let out = dir.path();
+        let out = &dir.path().join("out");
+        fs::create_dir(out).unwrap();
         fs::write(
             out.join("summary.csv"),
-            "student,a,total,status\nold,1,1,graded\n",
+            "student,a,total,status\nold,1,1,graded\n../outside,1,1,graded\n",
         )
         .unwrap();
+        fs::write(dir.path().join("outside.md"), "not the batch's").unwrap();
         for f in [
             "old.md",
             "old.log",
@@ -479,6 +484,10 @@ mod tests {
         move_into(&files, &first).unwrap();
         assert!(first.join("summary.csv").is_file() && first.join("old.md").is_file());
         assert!(out.join("notes.md").is_file() && !out.join("summary.csv").exists());
+        assert!(
+            dir.path().join("outside.md").is_file(),
+            "a student name of `../outside` in the CSV moves nothing outside OUT"
+        );
         let second = new_keep_dir(out, at).unwrap();
         assert_ne!(first, second, "the same second: a new folder");
         assert!(second.ends_with("previous/2026-12-01T19-20-57Z-2"));

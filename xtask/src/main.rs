@@ -141,7 +141,8 @@ enum Command {
         #[arg(long, value_enum, default_value = "markdown")]
         format: grade::report::Format,
         /// Write the report here (after every test) instead of to stdout at
-        /// the end; with --batch, the folder for the reports and summary.csv.
+        /// the end; with --batch, the folder for the reports and summary.csv (refused if it
+        /// holds an earlier batch's summary.csv, unless --regrade).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Grading again against an updated kit: keep the earlier results beside the new

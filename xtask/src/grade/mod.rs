@@ -84,8 +84,9 @@ impl Request {
 ///
 /// With `request.regrade`, `request.out` is required; an earlier report
 /// there moves to `previous/<UTC time>/` beside it before grading, and the
-/// closing lines end with `was X, now Y`. Without it an earlier report is
-/// overwritten (with a note on stderr).
+/// closing lines end with `was X, now Y` (X `unknown` when that report
+/// holds no total: JUnit, another format). Without `regrade` an earlier
+/// report is overwritten, with a note on stderr.
 pub fn command(root: &Path, manifest: &Manifest, request: &Request) -> Result<bool> {
     let mut was = None;
     match (&request.out, request.regrade) {
@@ -102,7 +103,10 @@ pub fn command(root: &Path, manifest: &Manifest, request: &Request) -> Result<bo
                     None => format!("unknown ({} holds no total)", kept.display()),
                 });
             }
-            None => was = Some("no earlier report".to_string()),
+            None => eprintln!(
+                "(--regrade: there is no earlier report at {}; grading as a first one)",
+                out.display()
+            ),
         },
         (Some(out), false) if out.is_file() && request.summary.is_none() => eprintln!(
             "(replacing the earlier report at {}; --regrade would keep it beside the new one)",

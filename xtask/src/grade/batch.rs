@@ -565,6 +565,10 @@ mod tests {
             again.exercises, exercises,
             "a regrade's summary is read back by the next regrade"
         );
-        assert_eq!(again.rows["alice"].total, Some(10.0));
+        assert_eq!(
+            again.rows["alice"].total,
+            Some(10.0),
+            "its total, not its previous_total"
+        );
     }
 }

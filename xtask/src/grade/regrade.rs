@@ -361,13 +361,17 @@ mod tests {
 
     #[test]
     fn a_timestamp_is_utc_sortable_and_a_file_name() {
-        assert_eq!(timestamp(SystemTime::UNIX_EPOCH), "1970-01-01T00-00-00Z");
+        assert_eq!(
+            timestamp(SystemTime::UNIX_EPOCH),
+            "1970-01-01T00-00-00Z",
+            "the epoch"
+        );
         // date -u -d @1796152857 → Tue Dec  1 19:20:57 UTC 2026
         let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_152_857);
-        assert_eq!(timestamp(at), "2026-12-01T19-20-57Z");
+        assert_eq!(timestamp(at), "2026-12-01T19-20-57Z", "as `date -u` says");
         // A leap day.
         let at = SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400);
-        assert_eq!(timestamp(at), "2000-02-29T00-00-00Z");
+        assert_eq!(timestamp(at), "2000-02-29T00-00-00Z", "a leap day");
     }
 
     #[test]
@@ -377,9 +381,16 @@ mod tests {
                     alice,20,3.33,23.33,graded\n\
                     \"bob, jr\",,,,\"error: the grader failed: \"\"x\"\"\nthen\"\n";
         let earlier = Earlier::parse(text).unwrap();
-        assert_eq!(earlier.exercises, ["udp-dict", "framing"]);
-        assert_eq!(earlier.rows["alice"].total, Some(23.33));
-        assert_eq!(earlier.rows["alice"].points["framing"], 3.33);
+        assert_eq!(
+            earlier.exercises,
+            ["udp-dict", "framing"],
+            "the exercise columns, in order"
+        );
+        assert_eq!(earlier.rows["alice"].total, Some(23.33), "alice's total");
+        assert_eq!(
+            earlier.rows["alice"].points["framing"], 3.33,
+            "alice's framing"
+        );
         assert_eq!(
             earlier.rows["bob, jr"],
             EarlierRow::default(),
@@ -394,7 +405,11 @@ mod tests {
             ["udp-dict"],
             "previous_total and change are no exercises"
         );
-        assert_eq!(earlier.rows["alice"].total, Some(10.0));
+        assert_eq!(
+            earlier.rows["alice"].total,
+            Some(10.0),
+            "total found by name, not by place"
+        );
         assert!(
             Earlier::parse("name,total\nx,1\n").is_err(),
             "no student column"
@@ -436,9 +451,9 @@ mod tests {
             changes_csv(&found[..2]),
             "student,exercise,before,after\nalice,udp-dict,20,10\nalice,old-one,5,\n"
         );
-        assert_eq!(signed(5.0), "+5");
-        assert_eq!(signed(-10.0 / 3.0), "-3.33");
-        assert_eq!(signed(0.0001), "0");
+        assert_eq!(signed(5.0), "+5", "a gain has its sign");
+        assert_eq!(signed(-10.0 / 3.0), "-3.33", "a loss, two decimals");
+        assert_eq!(signed(0.0001), "0", "no change shows no sign");
     }
 
     #[test]
@@ -482,15 +497,25 @@ mod tests {
         let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_152_857);
         let first = new_keep_dir(out, at).unwrap();
         move_into(&files, &first).unwrap();
-        assert!(first.join("summary.csv").is_file() && first.join("old.md").is_file());
-        assert!(out.join("notes.md").is_file() && !out.join("summary.csv").exists());
+        assert!(
+            first.join("summary.csv").is_file() && first.join("old.md").is_file(),
+            "the files are in the new folder"
+        );
+        assert!(
+            out.join("notes.md").is_file() && !out.join("summary.csv").exists(),
+            "the batch's files left OUT, the teacher's stayed"
+        );
         assert!(
             dir.path().join("outside.md").is_file(),
             "a student name of `../outside` in the CSV moves nothing outside OUT"
         );
         let second = new_keep_dir(out, at).unwrap();
         assert_ne!(first, second, "the same second: a new folder");
-        assert!(second.ends_with("previous/2026-12-01T19-20-57Z-2"));
+        assert!(
+            second.ends_with("previous/2026-12-01T19-20-57Z-2"),
+            "the second of the same second: {}",
+            second.display()
+        );
         assert!(
             first.join("summary.csv").is_file(),
             "the first is untouched"
@@ -499,10 +524,15 @@ mod tests {
         let report = out.join("results.json");
         fs::write(&report, "{\"score\": 12.5}").unwrap();
         let kept = keep_report(&report, at).unwrap().unwrap();
-        assert!(!report.exists() && kept.starts_with(out.join(PREVIOUS)));
+        assert!(
+            !report.exists() && kept.starts_with(out.join(PREVIOUS)),
+            "the earlier report moved into previous/: {}",
+            kept.display()
+        );
         assert_eq!(
             report_total(Format::Gradescope, &fs::read_to_string(kept).unwrap()),
-            Some(12.5)
+            Some(12.5),
+            "the kept report is the earlier one"
         );
         assert_eq!(keep_report(&report, at).unwrap(), None, "nothing earlier");
     }
@@ -514,16 +544,26 @@ mod tests {
                 Format::Markdown,
                 "# Grade\n\n3 passed, 1 failed\ntotal: 6.67 of 20 points\n"
             ),
-            Some(6.67)
+            Some(6.67),
+            "Markdown's closing total line"
         );
         assert_eq!(
             report_total(
                 Format::Classroom,
                 r#"{"version": 1, "tests": [{"score": 2.5}, {"score": 0.0}, {"score": 1}]}"#
             ),
-            Some(3.5)
+            Some(3.5),
+            "Classroom's scores, summed"
         );
-        assert_eq!(report_total(Format::Junit, "<testsuites/>"), None);
-        assert_eq!(report_total(Format::Gradescope, "not json"), None);
+        assert_eq!(
+            report_total(Format::Junit, "<testsuites/>"),
+            None,
+            "JUnit has no points"
+        );
+        assert_eq!(
+            report_total(Format::Gradescope, "not json"),
+            None,
+            "an unreadable report has no total"
+        );
     }
 }

@@ -141,9 +141,16 @@ enum Command {
         #[arg(long, value_enum, default_value = "markdown")]
         format: grade::report::Format,
         /// Write the report here (after every test) instead of to stdout at
-        /// the end; with --batch, the folder for the reports and summary.csv.
+        /// the end; with --batch, the folder for the reports and summary.csv (refused if it
+        /// holds an earlier batch's summary.csv, unless --regrade).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Grading again against an updated kit: keep the earlier results beside the new
+        /// ones (in previous/<UTC time>/ inside --batch's --out folder, or beside --out
+        /// FILE) and say what changed (summary.csv's previous_total and change columns,
+        /// changes.csv; or "was X, now Y").
+        #[arg(long)]
+        regrade: bool,
         /// Once graded, write the points per exercise here (JSON; --batch uses it).
         #[arg(long, hide = true)]
         summary: Option<PathBuf>,
@@ -287,6 +294,7 @@ fn run_command(command: Command) -> Result<bool> {
             summary,
             timeout,
             tests,
+            regrade,
         } => {
             let mut request = grade::Request::new(submission.unwrap_or_default());
             request.chapters = chapters;
@@ -295,6 +303,7 @@ fn run_command(command: Command) -> Result<bool> {
             request.timeout = timeout.map(std::time::Duration::from_secs);
             request.only = tests;
             request.summary = summary;
+            request.regrade = regrade;
             match batch {
                 Some(dir) => grade::batch_command(&root, &manifest, &dir, out.as_deref(), &request),
                 None => {

@@ -10,7 +10,10 @@
 //! fast: one incremental build of the grader's scratch copy (plus one for
 //! the file that does not compile) and about 20 s of tests; then the same
 //! submission in a `--batch` beside a folder that is no submission (no
-//! rebuild: the files are the same).
+//! rebuild: the files are the same), the same batch refused into the same
+//! folder, then `--regrade`d there (the batch and one submission, a few
+//! seconds more: the merge of the summaries is tested without grading, in
+//! `grade::regrade`'s unit tests).
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -428,23 +431,21 @@ fn bad_submissions_are_graded_within_their_limits_and_leave_nothing_behind() {
     // Without the broken file, which the copy now holds as its stub.
     fs::remove_file(batch.join("b-student/exercises").join(BROKEN.1)).expect("the broken file");
     let grades = dir.path().join("grades");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    command
-        .current_dir(&kit)
-        .args(["grade", "--batch"])
-        .arg(&batch)
-        .args(["--exercise", "upload-header", "--test", SOLVED[0].1])
-        .args([
-            "--exercise",
-            "framing",
-            "--test",
-            PLANTED[0].test,
-            "--timeout",
-            "3",
-        ])
-        .arg("--out")
-        .arg(&grades);
-    let output = output_within(command, GRADING_LIMIT);
+    // With the loop of framing, or (to save its 3 s when regrading) without.
+    let batch_command = |framing: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+        command
+            .current_dir(&kit)
+            .args(["grade", "--batch"])
+            .arg(&batch)
+            .args(["--exercise", "upload-header", "--test", SOLVED[0].1]);
+        if framing {
+            command.args(["--exercise", "framing", "--test", PLANTED[0].test]);
+        }
+        command.args(["--timeout", "3"]).arg("--out").arg(&grades);
+        command
+    };
+    let output = output_within(batch_command(true), GRADING_LIMIT);
     assert!(
         output.status.success(),
         "cargo xtask grade --batch failed ({}):\n{}",
@@ -472,5 +473,110 @@ fn bad_submissions_are_graded_within_their_limits_and_leave_nothing_behind() {
         grades.join("b-student.md").is_file(),
         "each student gets a report: {:?}",
         fs::read_dir(&grades).map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("[2/2] b-student: 10 points"),
+        "not on a terminal, the progress bar gives way to a line per student:\n{stderr}"
+    );
+
+    // Again into the same folder: refused before grading anything, the
+    // earlier results untouched.
+    let output = output_within(batch_command(true), GRADING_LIMIT);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success() && stderr.contains("--regrade"),
+        "a second batch into the same --out must refuse and point to --regrade ({}):\n{stderr}",
+        output.status
+    );
+    assert_eq!(
+        fs::read_to_string(grades.join("summary.csv")).expect("summary.csv"),
+        csv,
+        "the refused batch must leave the earlier summary as it was"
+    );
+
+    // --regrade, as if the earlier kit had given upload-header 0 points, and
+    // without framing now (an exercise the update took out of the grading).
+    let earlier = csv.replace("b-student,10,0,10,graded", "b-student,0,0,0,graded");
+    fs::write(grades.join("summary.csv"), &earlier).expect("the earlier summary");
+    let output = output_within(
+        {
+            let mut command = batch_command(false);
+            command.arg("--regrade");
+            command
+        },
+        GRADING_LIMIT,
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "cargo xtask grade --batch --regrade failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let kept: Vec<PathBuf> = fs::read_dir(grades.join("previous"))
+        .expect("OUT/previous")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(kept.len(), 1, "one folder of earlier results: {kept:?}");
+    assert_eq!(
+        fs::read_to_string(kept[0].join("summary.csv"))
+            .ok()
+            .as_deref(),
+        Some(earlier.as_str()),
+        "the earlier summary is kept as it was"
+    );
+    assert!(
+        kept[0].join("b-student.md").is_file() && kept[0].join("b-student.log").is_file(),
+        "the earlier report and log are kept: {:?}",
+        fs::read_dir(&kept[0]).map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
+    );
+    let csv = fs::read_to_string(grades.join("summary.csv")).expect("the new summary.csv");
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        rows.first().copied(),
+        Some("student,upload-header,total,previous_total,change,status"),
+        "{csv}"
+    );
+    assert_eq!(
+        rows.get(2).copied(),
+        Some("b-student,10,10,0,+10,graded"),
+        "the previous total and the change: {csv}"
+    );
+    assert_eq!(
+        fs::read_to_string(grades.join("changes.csv"))
+            .ok()
+            .as_deref(),
+        Some("student,exercise,before,after\nb-student,upload-header,0,10\nb-student,framing,0,\n"),
+        "the exercise whose points changed, and the one no longer graded (stdout: {stdout})"
+    );
+
+    // One submission: the earlier report is kept beside the new one, and
+    // the closing lines say how the total changed.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command
+        .current_dir(&kit)
+        .args(["grade", "--submission"])
+        .arg(batch.join("b-student"))
+        .args(["--exercise", "upload-header", "--test", SOLVED[0].1])
+        .args(["--format", "gradescope", "--regrade", "--out"])
+        .arg(&results);
+    let output = output_within(command, GRADING_LIMIT);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("was 20 points, now 10 points"),
+        "a single --regrade must say the earlier total and the new one ({}):\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let kept: Vec<PathBuf> = fs::read_dir(dir.path().join("previous"))
+        .expect("previous/ beside results.json")
+        .flatten()
+        .map(|e| e.path().join("results.json"))
+        .collect();
+    assert!(
+        kept.len() == 1 && kept[0].is_file() && results.is_file(),
+        "the earlier results.json in previous/<time>/, the new one in its place: {kept:?}"
     );
 }

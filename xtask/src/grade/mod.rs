@@ -21,6 +21,7 @@
 pub mod batch;
 mod compile;
 mod landlock;
+pub mod regrade;
 pub mod report;
 mod sandbox;
 mod submission;
@@ -56,6 +57,9 @@ pub struct Request {
     /// (JSON: `{"exercises": {"udp-dict": 20.0, …}, "total": …, "max": …}`),
     /// for `--batch`'s CSV.
     pub summary: Option<PathBuf>,
+    /// `--regrade`: keep the earlier report at `out` (in `previous/<time>/`
+    /// beside it) and say how the total changed; see [`regrade`].
+    pub regrade: bool,
 }
 
 impl Request {
@@ -70,6 +74,7 @@ impl Request {
             only: Vec::new(),
             scratch: "grade".into(),
             summary: None,
+            regrade: false,
         }
     }
 }
@@ -77,18 +82,54 @@ impl Request {
 /// `cargo xtask grade`: grades, prints progress on stderr, writes the
 /// report, and ends with the closing lines. `Ok(true)` once graded,
 /// whatever the score: a low grade is not the grader's failure.
+///
+/// With `request.regrade`, `request.out` is required; an earlier report
+/// there moves to `previous/<UTC time>/` beside it before grading, and the
+/// closing lines end with `was X, now Y` (X `unknown` when that report
+/// holds no total: JUnit, another format). Without `regrade` an earlier
+/// report is overwritten, with a note on stderr.
 pub fn command(root: &Path, manifest: &Manifest, request: &Request) -> Result<bool> {
+    let mut was = None;
+    match (&request.out, request.regrade) {
+        (None, true) => bail!(
+            "--regrade keeps the earlier report of --out FILE beside the new one: give --out \
+             (the report goes to stdout without it, and there is nothing to keep)"
+        ),
+        (Some(out), true) => match regrade::keep_report(out, std::time::SystemTime::now())? {
+            Some(kept) => {
+                let text = std::fs::read_to_string(&kept).unwrap_or_default();
+                eprintln!("(the earlier report is now in {})", kept.display());
+                was = Some(match regrade::report_total(request.format, &text) {
+                    Some(total) => format!("{} points", report::points(total)),
+                    None => format!("unknown ({} holds no total)", kept.display()),
+                });
+            }
+            None => eprintln!(
+                "(--regrade: there is no earlier report at {}; grading as a first one)",
+                out.display()
+            ),
+        },
+        (Some(out), false) if out.is_file() && request.summary.is_none() => eprintln!(
+            "(replacing the earlier report at {}; --regrade would keep it beside the new one)",
+            out.display()
+        ),
+        _ => {}
+    }
     let report = grade(root, manifest, request)?;
     if request.out.is_none() {
         print!("{}", report.render(request.format)?);
     } else {
         println!("{}\n{}", report.closing_line(), report.total_line());
+        if let Some(was) = was {
+            println!("was {was}, now {} points", report::points(report.score()));
+        }
     }
     Ok(true)
 }
 
 /// `cargo xtask grade --batch DIR`: see [`batch`]. `request` carries the
-/// selection and limits for every submission (its `submission` is unused).
+/// selection and limits for every submission (its `submission` is unused),
+/// and `--regrade`.
 pub fn batch_command(
     root: &Path,
     manifest: &Manifest,
@@ -112,19 +153,35 @@ pub fn batch_command(
     }
     let default_out = root.join("target/grade");
     let out = out.unwrap_or(&default_out);
-    let rows = batch::run(&batch::Batch {
+    let graded = batch::run(&batch::Batch {
         dir,
         out,
         format: request.format,
         child_args,
         exercises: exercises.iter().map(|e| e.id.clone()).collect(),
+        regrade: request.regrade,
     })?;
+    let rows = &graded.rows;
     let failed = rows.iter().filter(|r| r.total.is_none()).count();
     println!(
         "{} submissions graded, {failed} could not be; {}",
         rows.len() - failed,
         out.join("summary.csv").display()
     );
+    if let Some(kept) = &graded.kept {
+        if graded.earlier.is_some() {
+            let mut students: Vec<&str> =
+                graded.changes.iter().map(|c| c.student.as_str()).collect();
+            students.dedup();
+            println!(
+                "{} exercise grades changed, of {} students: {}",
+                graded.changes.len(),
+                students.len(),
+                out.join("changes.csv").display()
+            );
+        }
+        println!("the earlier results: {}", kept.display());
+    }
     Ok(true)
 }
 

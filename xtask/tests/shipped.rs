@@ -8,7 +8,8 @@
 //! unknown flag or a bad value before it prints the help); the workflow has
 //! the lines GitHub Classroom's reporter needs (no YAML parser is a
 //! dependency of the kit, so its key lines are checked as text); `make-zip`
-//! writes a zip with the scripts at its root and no reference; and
+//! writes a zip with the scripts at its root and no reference; each file is
+//! included whole by a teacher page of the book; and
 //! `run_autograder`, pointed at a temporary `/autograder` holding two stub
 //! files, writes a valid `results.json` (a few seconds once the grader's copy
 //! of the kit is built; `tests/grade.rs` builds it too).
@@ -193,6 +194,26 @@ fn the_tokenizer_reads_the_scripts_lines_as_the_shell_does() {
             vec!["grade", "--exercise", "a", "--format", "gradescope"],
         ]
     );
+}
+
+#[test]
+fn every_shipped_file_is_shown_whole_by_a_teacher_page() {
+    let Some(kit) = kit_with_grading() else {
+        return;
+    };
+    let pages: Vec<String> = fs::read_dir(kit.join("book/src/teacher"))
+        .expect("book/src/teacher")
+        .flatten()
+        .filter_map(|e| fs::read_to_string(e.path()).ok())
+        .collect();
+    for file in SCRIPTS.iter().chain([&WORKFLOW]) {
+        let include = format!("{{{{#include ../../../{file}}}}}");
+        assert!(
+            pages.iter().any(|p| p.contains(&include)),
+            "no page of book/src/teacher shows {file} with `{include}`: a page shows the \
+             shipped file, never a typed copy"
+        );
+    }
 }
 
 #[test]

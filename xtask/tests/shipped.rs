@@ -21,7 +21,9 @@ use serde_json::Value;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 
 const SCRIPTS: &[&str] = &[
     "grading/gradescope/setup.sh",
@@ -29,6 +31,37 @@ const SCRIPTS: &[&str] = &[
     "grading/gradescope/make-zip",
 ];
 const WORKFLOW: &str = "grading/classroom/classroom.yml";
+
+/// run_autograder's limit, a cold build of the grader's copy included.
+const RUN_LIMIT: Duration = Duration::from_secs(900);
+
+/// Runs the command in a process group of its own, waiting at most
+/// `limit`; past it, kills the group (the script, cargo, the grader).
+fn output_within(mut command: Command, limit: Duration) -> std::process::Output {
+    use std::os::unix::process::CommandExt;
+    let child = command
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting run_autograder");
+    let pid = child.id() as i32;
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = send.send(child.wait_with_output());
+    });
+    match receive.recv_timeout(limit) {
+        Ok(output) => output.expect("waiting for run_autograder"),
+        Err(_) => {
+            // SAFETY: a plain system call on our own child's group.
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+            panic!("run_autograder did not finish within {limit:?}")
+        }
+    }
+}
 
 fn kit() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -341,11 +374,11 @@ fn run_autograder_grades_two_uploaded_files_into_a_valid_results_json() {
         )
         .expect("a stub file");
     }
-    let ran = Command::new(kit.join("grading/gradescope/run_autograder"))
+    let mut command = Command::new(kit.join("grading/gradescope/run_autograder"));
+    command
         .args(["--exercise", "framing", "--exercise", "upload-header"])
-        .env("AUTOGRADER", &autograder)
-        .output()
-        .expect("running run_autograder");
+        .env("AUTOGRADER", &autograder);
+    let ran = output_within(command, RUN_LIMIT);
     let stderr = String::from_utf8_lossy(&ran.stderr);
     assert!(ran.status.success(), "run_autograder failed:\n{stderr}");
     let text = fs::read_to_string(autograder.join("results/results.json"))

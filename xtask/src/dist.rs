@@ -2,7 +2,8 @@
 //! without the teacher's parts.
 //!
 //! Left out: `solutions/` (the reference), `mutants/` (known-wrong copies of
-//! it), `.ci/` (the kit's own CI), build output and history. Rewritten, so
+//! it), `.ci/` (the kit's own CI), `grading/` (the teacher's Gradescope and
+//! Classroom files), build output and history. Rewritten, so
 //! that the copy builds without them: the workspace's `Cargo.toml` (no
 //! `solutions` member or dependency), `tests/Cargo.toml` (the feature
 //! `solutions` selects nothing) and `tests/src/lib.rs` (the feature is a
@@ -25,8 +26,10 @@ use anyhow::{Context, Result, bail};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Top-level entries of the kit that the hand-out never has.
-const LEFT_OUT: &[&str] = &["target", ".git", "solutions", "mutants", ".ci"];
+/// Top-level entries of the kit that the hand-out never has: `grading/`
+/// is the teacher's (Gradescope's and Classroom's files; the book's pages
+/// on them are teacher-only).
+const LEFT_OUT: &[&str] = &["target", ".git", "solutions", "mutants", ".ci", "grading"];
 
 /// What the copy's commands say when asked for the reference.
 pub const NO_SOLUTIONS: &str = "this copy of the kit has no reference solutions (it is the \
@@ -170,6 +173,12 @@ fn copy(from: &Path, to: &Path, rel: &Path, written: &mut usize) -> Result<()> {
         if rel == Path::new("book") && name == "build" {
             continue;
         }
+        // The teacher's pages (grading): SUMMARY.md lists them in a
+        // teacher-only region, and the files they include (grading/) are
+        // left out.
+        if rel == Path::new("book/src") && name == "teacher" {
+            continue;
+        }
         let rel = rel.join(&name);
         let kind = entry.file_type()?;
         if kind.is_dir() {
@@ -281,6 +290,11 @@ mod tests {
             ("solutions/Cargo.toml", "[package]\n"),
             ("solutions/src/lib.rs", "pub fn answer() {}\n"),
             ("mutants/x__wrong.patch", "--- a\n"),
+            ("grading/gradescope/setup.sh", "#!/usr/bin/env bash\n"),
+            (
+                "book/src/teacher/index.md",
+                "# For teachers\n{{#include ../../../grading/gradescope/setup.sh}}\n",
+            ),
             ("exercises/src/lib.rs", "pub fn answer() { todo!() }\n"),
             (
                 "book/src/ch1/x.md",
@@ -306,7 +320,13 @@ mod tests {
         let out = tempfile::tempdir().expect("a temp folder for the hand-out");
         let out = out.path().join("hand-out");
         student(kit.path(), &out).expect("the hand-out is written");
-        for gone in ["solutions", "mutants", "target"] {
+        for gone in [
+            "solutions",
+            "mutants",
+            "target",
+            "grading",
+            "book/src/teacher",
+        ] {
             assert!(
                 !out.join(gone).exists(),
                 "{gone}/ must not be in the hand-out"

@@ -41,6 +41,41 @@ pub fn blanked(text: &str, edition: Edition) -> Result<String, MarkerError> {
         .join("\n"))
 }
 
+/// The pages SUMMARY.md lists only inside teacher-only regions (the
+/// teacher's part, "For teachers"), relative to `book/src/`: the student's
+/// edition leaves them out of its book, as the hand-out leaves them out of
+/// its SUMMARY.md.
+pub fn teacher_only_pages(summary: &str) -> Result<Vec<std::path::PathBuf>, MarkerError> {
+    let student = view(summary, Edition::Student)?;
+    Ok(summary
+        .split('\n')
+        .zip(student)
+        .filter(|(_, kept)| kept.is_none())
+        .filter_map(|(line, _)| {
+            let target = line.split_once("](")?.1.split_once(')')?.0.trim();
+            (!target.is_empty()).then(|| std::path::PathBuf::from(target))
+        })
+        .collect())
+}
+
+/// Removes from `items` (and from the chapters below them) every chapter
+/// whose page is one of `pages`.
+pub fn drop_pages(items: &mut Vec<mdbook_driver::book::BookItem>, pages: &[std::path::PathBuf]) {
+    use mdbook_driver::book::BookItem;
+    items.retain(|item| match item {
+        BookItem::Chapter(chapter) => !chapter
+            .path
+            .as_ref()
+            .is_some_and(|path| pages.contains(path)),
+        _ => true,
+    });
+    for item in items {
+        if let BookItem::Chapter(chapter) = item {
+            drop_pages(&mut chapter.sub_items, pages);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

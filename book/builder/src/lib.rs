@@ -174,12 +174,24 @@ fn load(root: &Path, edition: Edition, out: &Path) -> Result<MDBook> {
         let title = config.book.title.take().unwrap_or_default();
         config.book.title = Some(format!("{title} (Teacher's edition)"));
     }
-    MDBook::load_with_config(&book_root, config).with_context(|| {
+    let mut book = MDBook::load_with_config(&book_root, config).with_context(|| {
         format!(
             "loading the book from {} (does every page that SUMMARY.md lists exist?)",
             book_root.display()
         )
-    })
+    })?;
+    if edition == Edition::Student {
+        // mdBook reads SUMMARY.md's markers as comments: drop the teacher's
+        // pages here, so that this edition is the hand-out's book.
+        let path = book.source_dir().join("SUMMARY.md");
+        let summary = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let pages = edition::teacher_only_pages(&summary).map_err(|e| {
+            anyhow::anyhow!("{}:{}: {}", checks::shown(root, &path), e.line, e.message)
+        })?;
+        edition::drop_pages(&mut book.book.items, &pages);
+    }
+    Ok(book)
 }
 
 /// Each exercise id with its hints.
@@ -512,6 +524,41 @@ mod tests {
         assert!(html.contains("<summary>Hint 2</summary>"));
         assert!(!html.contains("Reference solution"));
         assert!(!html.contains("Teacher"));
+    }
+
+    #[test]
+    fn pages_summary_lists_as_teacher_only_are_in_the_teachers_edition_alone() {
+        let (dir, manifest) = kit(&full_page());
+        let root = dir.path();
+        std::fs::write(
+            root.join("book/src/SUMMARY.md"),
+            "# Summary\n\n- [Intro](intro.md)\n- [Exercise](ch1/ex.md)\n\
+             <!-- teacher-only -->\n- [For teachers](teacher/index.md)\n\
+             <!-- /teacher-only -->\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(root.join("book/src/teacher")).unwrap();
+        std::fs::write(
+            root.join("book/src/teacher/index.md"),
+            "# For teachers\n\nGrading.\n",
+        )
+        .unwrap();
+        let solution = root.join("solutions/src/ch1/demo.rs");
+        std::fs::create_dir_all(solution.parent().unwrap()).unwrap();
+        std::fs::write(&solution, "pub fn answer() -> u32 { 42 }\n").unwrap();
+        build_edition(root, &manifest, Edition::Student).unwrap();
+        let student = root.join("target/book/student");
+        assert!(
+            !student.join("teacher/index.html").exists(),
+            "the student's edition has no teacher page"
+        );
+        let toc = std::fs::read_to_string(student.join("toc.html")).unwrap();
+        assert!(!toc.contains("For teachers"), "nor lists one: {toc}");
+        build_edition(root, &manifest, Edition::Teacher).unwrap();
+        assert!(
+            root.join("target/book/teacher/teacher/index.html").exists(),
+            "the teacher's edition has it"
+        );
     }
 
     #[test]

@@ -403,22 +403,47 @@ impl Report {
         }
     }
 
+    /// GitHub Classroom's autograding JSON, as its reporter
+    /// (`classroom-resources/autograding-grading-reporter`) reads it: from
+    /// one environment variable, `<ID>_RESULTS`, holding the JSON in base64.
+    /// It records `Points S/M` with S the sum of the entries' `score` and M
+    /// the `max_score`.
+    ///
+    /// One entry per exercise, not per test: Linux starts no process with
+    /// an environment string over 128 KiB (`MAX_ARG_STRLEN`), and the
+    /// whole kit's 819 tests with their messages are megabytes (the
+    /// reporter would never start). Each score is rounded to hundredths, so
+    /// a full exercise's shares add up to its points exactly; the message,
+    /// capped, says which tests did not pass, never naming a hidden one (the
+    /// workflow's log is the student's to read).
     fn classroom(&self) -> Value {
+        let cap = (CLASSROOM_MESSAGES / self.exercises.len().max(1)).min(CLASSROOM_MESSAGE);
         let tests: Vec<Value> = self
-            .tests()
-            .map(|t| {
-                let status = match t.outcome {
-                    Outcome::Passed => "pass",
-                    Outcome::Missing { .. } | Outcome::Pending => "error",
-                    _ => "fail",
+            .exercises
+            .iter()
+            .map(|e| {
+                let unfinished = e.tests.iter().any(|t| {
+                    matches!(t.outcome, Outcome::Missing { .. } | Outcome::Pending)
+                });
+                let status = if unfinished {
+                    "error"
+                } else if e.word() == "passed" {
+                    "pass"
+                } else {
+                    "fail"
+                };
+                let message = if status == "pass" {
+                    Value::Null
+                } else {
+                    capped(&self.classroom_message(e), cap).into()
                 };
                 json!({
-                    "name": t.name,
+                    "name": format!("{} ({})", e.id, e.title),
                     "status": status,
-                    "message": if t.outcome.is_pass() { Value::Null } else { self.test_output(t).into() },
+                    "message": message,
                     "line_no": 0,
-                    "execution_time": format!("{:.2}s", t.seconds),
-                    "score": t.score(),
+                    "execution_time": format!("{:.2}s", e.tests.iter().map(|t| t.seconds).sum::<f64>()),
+                    "score": round(e.score()),
                 })
             })
             .collect();
@@ -429,6 +454,44 @@ impl Report {
             "max_score": round(self.max_score()),
             "tests": tests,
         })
+    }
+
+    /// What an exercise's Classroom entry says when it did not pass.
+    fn classroom_message(&self, exercise: &ExerciseGrade) -> String {
+        let mut out = format!(
+            "{}: {}/{} tests, {} of {} points",
+            exercise.word(),
+            exercise.passed(),
+            exercise.tests.len(),
+            points(exercise.score()),
+            points(exercise.points)
+        );
+        if let Some(error) = exercise.compile_errors.first() {
+            let _ = write!(
+                out,
+                "\nexercises/{} does not compile:\n{error}",
+                exercise.file
+            );
+            return out;
+        }
+        let hidden = exercise
+            .tests
+            .iter()
+            .filter(|t| t.hidden && !t.outcome.is_pass())
+            .count();
+        if hidden > 0 {
+            let _ = write!(out, "\n{hidden} hidden tests did not pass");
+        }
+        for test in exercise
+            .tests
+            .iter()
+            .filter(|t| !t.outcome.is_pass() && !t.hidden)
+        {
+            let first = test.outcome.explain();
+            let first = first.lines().next().unwrap_or_default();
+            let _ = write!(out, "\n- {}: {first}", test.name);
+        }
+        out
     }
 
     fn junit(&self) -> Result<String> {
@@ -476,6 +539,24 @@ impl Report {
 /// How many of a crashed or timed-out test's last output lines the
 /// Markdown report shows (the other formats keep more).
 const MARKDOWN_OUTPUT_LINES: usize = 8;
+
+/// The most characters of one exercise's message in the Classroom JSON.
+const CLASSROOM_MESSAGE: usize = 1500;
+/// The most characters of all its messages together: the JSON stays well
+/// under 128 KiB once in base64, whatever the number of exercises.
+const CLASSROOM_MESSAGES: usize = 48 << 10;
+
+/// `text` cut to at most `cap` characters, saying so.
+fn capped(text: &str, cap: usize) -> String {
+    if text.chars().count() <= cap {
+        return text.to_string();
+    }
+    let mark = "\n… (cut: the Markdown report has it all)";
+    let keep = cap.saturating_sub(mark.chars().count());
+    let mut out: String = text.chars().take(keep).collect();
+    out.push_str(mark);
+    out
+}
 
 /// Points with at most two decimals: `20`, `6.67`.
 pub fn points(value: f64) -> String {
@@ -549,6 +630,84 @@ mod tests {
             "Gradescope shows it after the due date: {gradescope}"
         );
         assert_eq!(gradescope["tests"][0]["visibility"], "visible");
+    }
+
+    #[test]
+    fn the_classroom_json_fits_the_reporters_environment_variable_and_adds_up() {
+        // A kit larger than today's: 40 exercises of 51 tests, every test
+        // failing with a long message, one exercise solved in full.
+        let long = "why it failed, at length. ".repeat(200);
+        let mut exercises = Vec::new();
+        for e in 0..40 {
+            let tests = (0..51)
+                .map(|t| TestGrade {
+                    name: format!("ch1::exercise_{e}::test_number_{t}_with_a_long_name"),
+                    max: 10.0 / 51.0,
+                    outcome: if e == 0 {
+                        Outcome::Passed
+                    } else {
+                        Outcome::Failed {
+                            message: long.clone(),
+                        }
+                    },
+                    seconds: 0.5,
+                    output: long.clone(),
+                    hidden: t == 50,
+                })
+                .collect();
+            exercises.push(ExerciseGrade {
+                id: format!("exercise-{e}"),
+                title: "An exercise".into(),
+                chapter: 1,
+                chapter_title: "Sockets".into(),
+                points: 10.0,
+                file: format!("src/ch1/exercise_{e}.rs"),
+                compile_errors: vec![],
+                tests,
+            });
+        }
+        let report = Report {
+            submission: "alice".into(),
+            exercises,
+            isolation: String::new(),
+            replaced: vec![],
+            complete: true,
+            seconds: 1.0,
+        };
+        let text = report.render(Format::Classroom).unwrap();
+        // The workflow passes it on in base64: 4 characters per 3 bytes.
+        let base64 = text.len().div_ceil(3) * 4;
+        assert!(
+            base64 < 128 << 10,
+            "the Classroom JSON is {} bytes, {base64} in base64: over Linux's 128 KiB for one \
+             environment string, the reporter could not start",
+            text.len()
+        );
+        let json: Value = serde_json::from_str(&text).expect("JSON");
+        let entries = json["tests"].as_array().expect("tests");
+        assert_eq!(entries.len(), 40, "one entry per exercise");
+        assert_eq!(
+            entries[0]["score"], 10.0,
+            "51 shares of a solved exercise add up to its points exactly: {}",
+            entries[0]
+        );
+        assert_eq!(entries[0]["status"], "pass");
+        let sum: f64 = entries.iter().map(|t| t["score"].as_f64().unwrap()).sum();
+        assert_eq!(sum, 10.0, "the reporter's total is the sum of the scores");
+        assert_eq!(json["max_score"], 400.0);
+        assert_eq!(entries[1]["status"], "fail");
+        assert!(
+            !text.contains("test_number_50_"),
+            "a hidden test is never named: the workflow's log is the student's"
+        );
+        assert!(
+            entries[1]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("no test passed: 0/51 tests, 0 of 10 points"),
+            "the message says where the exercise stands first: {}",
+            entries[1]["message"]
+        );
     }
 
     #[test]

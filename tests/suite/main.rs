@@ -8,3 +8,4 @@
 mod ch1;
 mod ch2;
 mod ch3;
+mod ch4;

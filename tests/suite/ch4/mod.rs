@@ -1,0 +1,3 @@
+//! Chapter 4: HTTP and web servers.
+
+mod http_request;

@@ -296,6 +296,15 @@ fn b(s: &str) -> Vec<u8> {
 #[case::content_length_in_hex(b(&format!("{G}Content-Length: 0x10\r\n\r\n")), Bad(ParseError::BadContentLength, 400))]
 #[case::empty_content_length(b(&format!("{G}Content-Length:\r\n\r\n")), Bad(ParseError::BadContentLength, 400))]
 #[case::content_length_past_u64(b(&format!("{G}Content-Length: 99999999999999999999999\r\n\r\n")), Bad(ParseError::BadContentLength, 400))]
+#[case::space_inside_a_content_length(b(&format!("{G}Content-Length: 3 4\r\n\r\nabc")), Bad(ParseError::BadContentLength, 400))]
+#[case::nul_before_the_method(
+    b("\0GET / HTTP/1.1\r\nHost: a\r\n\r\n"),
+    Bad(ParseError::BadMethod, 400)
+)]
+#[case::bare_cr_as_a_line_end(
+    b("GET / HTTP/1.1\rHost: a\r\n\r\n"),
+    Bad(ParseError::BadRequestLine, 400)
+)]
 #[case::transfer_encoding_with_content_length(b(&format!("{G}Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")), Bad(ParseError::TransferEncodingWithContentLength, 400))]
 // --- 501, 414, 431, 505 ----------------------------------------------------------
 #[case::transfer_encoding_chunked(b(&format!("{G}Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")), Bad(ParseError::TransferEncodingNotImplemented, 501))]

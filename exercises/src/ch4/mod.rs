@@ -1,5 +1,7 @@
 //! Chapter 4: HTTP and web servers.
 //!
 //! - [`http_request`]: an incremental HTTP/1.1 request parser, with its limits and errors.
+//! - [`http_response`]: a response built whole: status line, Date, Content-Length, Connection, HEAD.
 
 pub mod http_request;
+pub mod http_response;

@@ -1,3 +1,4 @@
 //! Chapter 4: HTTP and web servers.
 
 mod http_request;
+mod http_response;

@@ -598,7 +598,14 @@ fn fragments() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+    // A fixed seed: the same 500 inputs on every run, so that a kit's check
+    // is stable (and a failure can be replayed); no persistence file.
+    #![proptest_config(ProptestConfig {
+        cases: 500,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x4854_5450),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
     #[test]
     fn any_input_in_any_pieces_gives_the_same_answer_and_never_panics(
         bytes in fragments(),

@@ -58,7 +58,9 @@ impl Request {
     /// either (`content-length` is `Content-Length`).
     pub fn header(&self, name: &str) -> Option<&[u8]> {
         // TODO: the first header whose name equals `name`, ignoring ASCII case.
-        todo!("the value of the header {name:?} (book: ch4/http-request.md, \"Headers\")")
+        todo!(
+            "the value of the header {name:?} (book: ch4/http-request.md, \"What a request holds\")"
+        )
     }
 }
 // ANCHOR_END: request
@@ -110,7 +112,7 @@ impl ParseError {
     pub fn status(&self) -> u16 {
         // TODO: the status code of each error, from the page's table.
         todo!(
-            "the status code that answers {self:?} (book: ch4/http-request.md, \"Errors and their status codes\")"
+            "the status code that answers {self:?} (book: ch4/http-request.md, \"The rules and their status codes\")"
         )
     }
 }

@@ -132,7 +132,48 @@ fn duration(text: &str) -> Result<Duration, String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::nginx_or_skip;
+    use super::super::tools::Tool;
     use super::*;
+
+    /// A folder with a 1 KiB page and a 100 KiB file: what chapter 4's
+    /// speed targets are measured on.
+    fn bench_site() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let mut rng = super::super::XorShift::new(12);
+        std::fs::write(dir.path().join("index.html"), page(1024)).expect("write the page");
+        std::fs::write(dir.path().join("big.bin"), rng.bytes(100 * 1024)).expect("write the file");
+        dir
+    }
+
+    /// An HTML page of exactly `size` bytes.
+    fn page(size: usize) -> Vec<u8> {
+        let head = b"<!DOCTYPE html><html><body><p>";
+        let tail = b"</p></body></html>\n";
+        let mut page = head.to_vec();
+        page.resize(size - tail.len(), b'x');
+        page.extend_from_slice(tail);
+        page
+    }
+
+    #[test]
+    fn wrk_loads_nginx_without_errors() {
+        let Some(wrk_path) = Tool::Wrk.or_skip("wrk loads nginx") else {
+            return;
+        };
+        let site = bench_site();
+        let Some(nginx) = nginx_or_skip("wrk loads nginx", site.path()) else {
+            return;
+        };
+        let report = wrk(&wrk_path, &nginx.url(""), 4, 1);
+        assert!(report.requests > 0, "wrk made requests: {report:?}");
+        assert_eq!(
+            report.errors(),
+            0,
+            "nginx answered every request: {report:?}"
+        );
+        assert!(report.p50 <= report.p99, "p50 ≤ p99: {report:?}");
+    }
 
     fn us(n: u64) -> Duration {
         Duration::from_micros(n)

@@ -33,12 +33,18 @@ impl Nginx {
     /// connections. Panics with nginx's own words if it cannot start.
     #[track_caller]
     pub fn serve(nginx: &Path, root: &Path) -> Nginx {
+        Nginx::serve_on(nginx, root, free_port)
+    }
+
+    /// [`Nginx::serve`] on the ports `next_port` gives, one per attempt.
+    #[track_caller]
+    fn serve_on(nginx: &Path, root: &Path, mut next_port: impl FnMut() -> u16) -> Nginx {
         let root = root
             .canonicalize()
             .unwrap_or_else(|e| panic!("nginx's root {}: {e}", root.display()));
         let mut last_error = String::new();
         for _ in 0..ATTEMPTS {
-            let port = free_port();
+            let port = next_port();
             let dir = tempfile::tempdir().expect("a temporary folder for nginx");
             let conf = dir.path().join("nginx.conf");
             std::fs::write(&conf, config(dir.path(), &root, port)).expect("write nginx.conf");
@@ -55,7 +61,7 @@ impl Nginx {
                 command,
             );
             let addr = SocketAddr::from(([127, 0, 0, 1], port));
-            match wait_accepting(&program, addr) {
+            match wait_accepting(&program, addr, &dir.path().join("nginx.pid")) {
                 Ok(()) => {
                     return Nginx {
                         program,
@@ -108,13 +114,18 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Connects until nginx accepts, it exits, or [`TIMEOUT`] passes.
-fn wait_accepting(program: &Program, addr: SocketAddr) -> Result<(), String> {
+/// Waits until nginx has bound its port and accepts there, it exits, or
+/// [`TIMEOUT`] passes.
+///
+/// An accepted connection alone does not say that nginx holds the port:
+/// when another process listens there, nginx retries its `bind` for a few
+/// seconds before it gives up, alive all the while, and the other process
+/// accepts. nginx writes its pid file only once every listening socket is
+/// bound, so the port is nginx's once the pid file exists.
+fn wait_accepting(program: &Program, addr: SocketAddr, pid_file: &Path) -> Result<(), String> {
     let deadline = Instant::now() + TIMEOUT;
     loop {
-        if TcpStream::connect_timeout(&addr, STEP).is_ok() {
-            // Accepting, but ours? nginx exits at once when the bind fails,
-            // so a live nginx holds the port.
+        if pid_file.exists() && TcpStream::connect_timeout(&addr, STEP).is_ok() {
             return program.check();
         }
         program.check()?;
@@ -225,6 +236,34 @@ mod tests {
             .call()
             .expect("GET a missing page");
         assert_eq!(missing.status(), 404, "a missing page is a 404");
+    }
+
+    #[test]
+    fn a_port_taken_before_nginx_binds_it_is_given_up_for_another() {
+        let Some(path) = Tool::Nginx.or_skip("nginx moves off a taken port") else {
+            return;
+        };
+        let site = test_site::write();
+        // Another process's listener on the first port reserved.
+        let taken = TcpListener::bind("127.0.0.1:0").expect("bind a listener");
+        let taken_port = taken.local_addr().expect("its address").port();
+        let mut ports = vec![free_port(), taken_port];
+        let nginx = Nginx::serve_on(&path, site.path(), || ports.pop().expect("a port"));
+        assert_ne!(
+            nginx.addr().port(),
+            taken_port,
+            "nginx is not on the taken port"
+        );
+        let mut response = agent()
+            .get(nginx.url("style.css"))
+            .call()
+            .expect("GET /style.css");
+        let body = response.body_mut().read_to_vec().expect("the body");
+        assert_eq!(
+            &body,
+            test_site::FILES[1].1,
+            "nginx serves on its second port"
+        );
     }
 
     #[test]

@@ -87,7 +87,12 @@ impl Browser {
             // Its crash handler and caches go to HOME: keep them in there too.
             .env("HOME", profile.path());
         let command_line = format!("chromium {}", args.join(" "));
-        let finished = Program::start_command(command_line, command).finish_within(BROWSER_LIMIT);
+        let program = Program::start_command(command_line, command);
+        let finished = {
+            // Ended, killed past the limit, or unwinding: crash handlers go too.
+            let _handlers = CrashHandlers(profile.path());
+            program.finish_within(BROWSER_LIMIT)
+        };
         assert!(
             finished.status.success(),
             "`{}` exited with {}; stderr: {}",
@@ -96,6 +101,61 @@ impl Browser {
             finished.stderr
         );
         finished
+    }
+}
+
+/// On drop, ends the crash handlers (`chrome_crashpad_handler`) of the run
+/// whose profile is at this path, and reaps those that are ours.
+///
+/// Chromium starts two, each in a session of its own (double-forked, so
+/// that a crash of the browser does not take them down): the group kill
+/// misses them. The harness is a child subreaper ([`Program`] makes it one),
+/// so they are re-parented to this process; left alone, they would exit
+/// soon after the browser and stay zombies of the test process. A live one
+/// is known by its command line, which names the run's profile folder (its
+/// `--database`); one that has already exited, by its name, as a zombie
+/// child of ours.
+struct CrashHandlers<'a>(&'a Path);
+
+impl Drop for CrashHandlers<'_> {
+    fn drop(&mut self) {
+        use nix::sys::signal::{Signal, kill};
+        use nix::unistd::Pid;
+        let me = std::process::id();
+        let profile = self.0.to_string_lossy().into_owned();
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return;
+        };
+        for pid in entries
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        {
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            // `pid (name) state ppid …`
+            let Some((head, rest)) = stat.rsplit_once(')') else {
+                continue;
+            };
+            let name = head.split_once('(').map_or("", |(_, n)| n);
+            let mut fields = rest.split_whitespace();
+            let state = fields.next().unwrap_or("");
+            let ppid = fields.next().and_then(|p| p.parse::<u32>().ok());
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let ours_alive = String::from_utf8_lossy(&cmdline).contains(&profile);
+            let ours_dead = state == "Z" && ppid == Some(me) && name.starts_with("chrome_crashpad");
+            if !(ours_alive || ours_dead) {
+                continue;
+            }
+            let pid = Pid::from_raw(pid as i32);
+            if ours_alive {
+                let _ = kill(pid, Signal::SIGKILL);
+            }
+            if ppid == Some(me) {
+                // Killed or exited: this returns at once.
+                let _ = nix::sys::wait::waitpid(pid, None);
+            }
+        }
     }
 }
 

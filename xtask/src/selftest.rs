@@ -746,7 +746,10 @@ fn programs(root: &Path, manifest: &Manifest, reference: bool, tally: &mut Tally
         ),
         (
             "the harness's own unit tests (cargo test -p netkit-tests --lib)",
-            &["test", "-p", "netkit-tests", "--lib"][..],
+            // `--show-output`: the tests of the real peers (nginx, Chromium,
+            // wrk, curl) print a `skipped: …` line when a tool is missing,
+            // which is repeated below.
+            &["test", "-p", "netkit-tests", "--lib", "--", "--show-output"][..],
         ),
     ] {
         if !reference && what.starts_with("xtask") {
@@ -760,6 +763,9 @@ fn programs(root: &Path, manifest: &Manifest, reference: bool, tally: &mut Tally
         let stdout = String::from_utf8_lossy(&output.stdout);
         if output.status.success() {
             tally.ok(format!("{what}: {}", sum_of_results(&stdout)));
+            for line in skipped_lines(&stdout) {
+                println!("        {line}");
+            }
         } else {
             tally.fail(format!(
                 "{what} failed:\n{stdout}\n{}",
@@ -768,6 +774,18 @@ fn programs(root: &Path, manifest: &Manifest, reference: bool, tally: &mut Tally
         }
     }
     Ok(())
+}
+
+/// The `skipped: X: T is not installed (apt-get install P)` lines that
+/// tests needing an optional tool print (the harness's `tools` module), each
+/// once, in order.
+fn skipped_lines(stdout: &str) -> Vec<&str> {
+    let mut seen = BTreeSet::new();
+    stdout
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("skipped: ") && seen.insert(*l))
+        .collect()
 }
 
 /// One line for all of cargo test's `test result:` lines (one per test
@@ -845,6 +863,18 @@ mod tests {
         assert_eq!(
             super::sum_of_results(stdout),
             "12 passed in 2 test binaries",
+            "from:\n{stdout}"
+        );
+    }
+
+    #[test]
+    fn each_skip_line_of_the_harness_tests_is_repeated_once() {
+        let stdout = "successes:\n\n---- a stdout ----\nskipped: A: nginx is not installed \
+                      (apt-get install nginx-light)\n\n---- b stdout ----\nskipped: A: nginx \
+                      is not installed (apt-get install nginx-light)\nnot skipped: noise\n";
+        assert_eq!(
+            super::skipped_lines(stdout),
+            ["skipped: A: nginx is not installed (apt-get install nginx-light)"],
             "from:\n{stdout}"
         );
     }

@@ -56,9 +56,22 @@
 //! - [`rng`]: [`XorShift`], a tiny deterministic random number generator, so
 //!   that tests drawing random cases, or filling files with random-looking
 //!   bytes ([`XorShift::bytes`]), are reproducible.
+//!
+//! Real peers, optional tools that the kit uses when they are installed
+//! (`.ci/run` installs them) and skips, saying so, when they are not:
+//!
+//! - [`tools`]: [`Tool`], finding chromium, nginx, wrk or curl, and the one
+//!   `skipped: … is not installed (apt-get install …)` line.
+//! - [`browser`]: [`Browser`], a page loaded in headless Chromium, its DOM
+//!   or a screenshot, each run bounded and its process group killed.
+//! - [`nginx`](mod@nginx): [`Nginx`], nginx serving a folder on a free
+//!   loopback port, stopped on drop.
+//! - [`wrk`](mod@wrk): [`wrk()`], a bounded load run, and its [`WrkReport`]
+//!   (requests/s, p50, p99, errors).
 
 pub mod accepting;
 pub mod blocked;
+pub mod browser;
 pub mod bytes;
 pub mod console;
 pub mod cpu;
@@ -66,6 +79,7 @@ pub mod deadlock;
 pub mod liveness;
 pub mod measure;
 pub mod net;
+pub mod nginx;
 pub mod probe;
 pub mod program;
 pub mod recording;
@@ -73,8 +87,12 @@ pub mod report;
 pub mod rng;
 pub mod server;
 pub mod task;
+#[cfg(test)]
+mod test_site;
+pub mod tools;
 pub mod trickle;
 pub mod watchdog;
+pub mod wrk;
 
 pub use accepting::{
     Accepting, TCP_CLOSE_WAIT, TCP_ESTABLISHED, TCP_LISTEN, TcpSocket, accept_queue,
@@ -82,6 +100,7 @@ pub use accepting::{
     threads_reading_sockets, unread_by_server,
 };
 pub use blocked::{BlockedAt, Tid, spawn_watched, threads, threads_in_process, wait_until_blocked};
+pub use browser::Browser;
 pub use bytes::{from_hex, hex};
 pub use console::{Keyboard, Screen, ScreenWriter, Typed, keyboard, screen};
 pub use cpu::group_cpu_time;
@@ -89,6 +108,7 @@ pub use deadlock::{Blocked, DeadlockWatch};
 pub use liveness::{Liveness, wait_for};
 pub use measure::{Measured, peak_memory, run_measured, stderr_gist};
 pub use net::{TcpPeer, UdpPeer, loopback_listener, loopback_udp};
+pub use nginx::{Nginx, nginx_or_skip};
 pub use probe::{ProbeRun, probe, probe_allowing_failure};
 pub use program::{Finished, Program};
 pub use recording::{Recording, RecordingServer};
@@ -96,8 +116,10 @@ pub use report::{Report, show};
 pub use rng::XorShift;
 pub use server::ServerThread;
 pub use task::Task;
+pub use tools::Tool;
 pub use trickle::Trickle;
 pub use watchdog::watchdog;
+pub use wrk::{WrkReport, wrk};
 
 use std::time::Duration;
 

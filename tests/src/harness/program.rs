@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Set in the runner's environment, it makes `netkit` print which
 /// implementation it was built with (`exercises` or `solutions`) and exit.
@@ -103,19 +103,27 @@ impl Program {
     /// its environment.
     #[track_caller]
     pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Self {
-        adopt_orphans();
         let runner = runner_path();
-        let command_line = format!("netkit {}", args.join(" "));
-        let mut child = Command::new(&runner)
-            .args(args)
-            .envs(env.iter().copied())
+        let mut command = Command::new(&runner);
+        command.args(args).envs(env.iter().copied());
+        Program::start_command(format!("netkit {}", args.join(" ")), command)
+    }
+
+    /// Starts any program (a real peer: nginx, Chromium, wrk), the same way
+    /// as the runner: its own process group, stdout read line by line,
+    /// stderr kept, stdin a pipe, the group killed and reaped on drop.
+    /// `command_line` is what failure messages call it.
+    #[track_caller]
+    pub fn start_command(command_line: String, mut command: Command) -> Self {
+        adopt_orphans();
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             // Its own group, so that Drop can kill everything it started.
             .process_group(0)
             .spawn()
-            .unwrap_or_else(|e| panic!("starting {} failed: {e}", runner.display()));
+            .unwrap_or_else(|e| panic!("starting `{command_line}` failed: {e}"));
 
         let (tx, lines) = mpsc::channel();
         let stdout = child.stdout.take().expect("stdout is piped");
@@ -302,8 +310,15 @@ impl Program {
     /// stdout and exits; returns its exit status, every stdout line, and its
     /// stderr.
     #[track_caller]
-    pub fn finish(mut self) -> Finished {
-        let status = self.run_to_end();
+    pub fn finish(self) -> Finished {
+        self.finish_within(TIMEOUT)
+    }
+
+    /// [`Program::finish`], for a program that may take longer than
+    /// [`TIMEOUT`] (a 10 s load run): waits up to `limit` instead.
+    #[track_caller]
+    pub fn finish_within(mut self, limit: Duration) -> Finished {
+        let status = self.run_to_end_within(limit);
         Finished {
             command_line: self.command_line.clone(),
             pid: self.pid(),
@@ -319,8 +334,13 @@ impl Program {
     /// program then kills it).
     #[track_caller]
     pub(super) fn run_to_end(&mut self) -> ExitStatus {
+        self.run_to_end_within(TIMEOUT)
+    }
+
+    #[track_caller]
+    fn run_to_end_within(&mut self, limit: Duration) -> ExitStatus {
         self.close_stdin();
-        let deadline = Instant::now() + TIMEOUT;
+        let deadline = Instant::now() + limit;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
@@ -329,7 +349,7 @@ impl Program {
                 Err(RecvTimeoutError::Timeout) => panic!(
                     "`{}` did not finish within {} s; stdout so far: {:?}; stderr: {}",
                     self.command_line,
-                    TIMEOUT.as_secs(),
+                    limit.as_secs(),
                     self.seen,
                     self.stderr_text()
                 ),

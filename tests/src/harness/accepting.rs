@@ -59,7 +59,7 @@ struct Look {
     /// The system call it sleeps in.
     call: i64,
     /// Every thread of the process with its context switches, when all are
-    /// asleep ([`all_threads_asleep`]); `None` when one runs or may run.
+    /// asleep ([`all_threads_blocked`]); `None` when one runs or may run.
     process: Option<Vec<(i32, u64)>>,
 }
 
@@ -260,11 +260,11 @@ pub fn sockets_held(pid: u32) -> usize {
 /// every one of them is asleep right now (state `S` or `D`); `None` when one
 /// runs, or is runnable. Two such looks that are equal found nobody woken in
 /// between: nothing happened in the process meanwhile.
-pub fn all_threads_asleep(pid: u32) -> Option<Vec<(i32, u64)>> {
+pub fn all_threads_blocked(pid: u32) -> Option<Vec<(i32, u64)>> {
     let mut threads: Vec<(i32, u64)> = Vec::new();
     for task in fs::read_dir(format!("/proc/{pid}/task")).ok()? {
         let tid = task.ok()?.file_name().to_str()?.parse::<i32>().ok()?;
-        let switches = switches_if_asleep(pid, tid)?;
+        let switches = switches_if_blocked(pid, tid)?;
         threads.push((tid, switches));
     }
     threads.sort_unstable();
@@ -399,7 +399,7 @@ const ACCEPTING_OR_TIMED: &[i64] = &[
 /// of `pid` when it is asleep (`S` or `D` in `/proc/PID/task/TID/status`);
 /// `None` when it runs, may run, or cannot be looked at. The same count at
 /// two looks, asleep at both: the thread has not run in between.
-pub fn switches_if_asleep(pid: u32, tid: i32) -> Option<u64> {
+pub fn switches_if_blocked(pid: u32, tid: i32) -> Option<u64> {
     let status = fs::read_to_string(format!("/proc/{pid}/task/{tid}/status")).ok()?;
     let field = |name: &str| {
         status
@@ -421,7 +421,7 @@ pub fn switches_if_asleep(pid: u32, tid: i32) -> Option<u64> {
 /// those of [`ACCEPTING_OR_TIMED`]; `None` when it runs, is in one of them,
 /// or cannot be looked at.
 fn asleep_outside_accept(pid: u32, tid: i32) -> Option<Look> {
-    let switches = switches_if_asleep(pid, tid)?;
+    let switches = switches_if_blocked(pid, tid)?;
     let syscall = fs::read_to_string(format!("/proc/{pid}/task/{tid}/syscall")).ok()?;
     let call = syscall.split_whitespace().next()?.parse::<i64>().ok()?;
     if ACCEPTING_OR_TIMED.contains(&call) {
@@ -431,7 +431,7 @@ fn asleep_outside_accept(pid: u32, tid: i32) -> Option<Look> {
         at: Instant::now(),
         switches,
         call,
-        process: all_threads_asleep(pid),
+        process: all_threads_blocked(pid),
     })
 }
 

@@ -20,7 +20,7 @@
 //!   [`tcp_sockets_at`]: a server's sockets in `/proc/net/tcp` (state,
 //!   unread bytes, inode), which [`unread_by_server`] and [`accept_queue`]
 //!   read;
-//!   [`all_threads_asleep`] and [`unread_by_server`]: a server asleep while
+//!   [`all_threads_blocked`] and [`unread_by_server`]: a server asleep while
 //!   what its clients sent waits unread (a pool whose idle worker cannot
 //!   take a queued client).
 //! - [`cpu`]: [`group_cpu_time`], the CPU time a program's threads have used,
@@ -96,7 +96,7 @@ pub mod wrk;
 
 pub use accepting::{
     Accepting, TCP_CLOSE_WAIT, TCP_ESTABLISHED, TCP_LISTEN, TcpSocket, accept_queue,
-    all_threads_asleep, sockets_held, switches_if_asleep, tcp_sockets_at, thread_count,
+    all_threads_blocked, sockets_held, switches_if_blocked, tcp_sockets_at, thread_count,
     threads_reading_sockets, unread_by_server,
 };
 pub use blocked::{BlockedAt, Tid, spawn_watched, threads, threads_in_process, wait_until_blocked};

@@ -21,7 +21,7 @@ mod edge {
 
 use super::line_echo::{expect_closed_quietly, expect_echo};
 use netkit_tests::harness::{
-    Liveness, Program, Report, STEP, TCP_CLOSE_WAIT, TcpPeer, all_threads_asleep, show,
+    Liveness, Program, Report, STEP, TCP_CLOSE_WAIT, TcpPeer, all_threads_blocked, show,
     sockets_held, tcp_sockets_at, thread_count, unread_by_server, wait_for,
 };
 use std::fs;
@@ -85,7 +85,7 @@ impl Liveness for Stuck<'_> {
     fn check(&self) -> Result<(), String> {
         self.program.check()?;
         let mut first = self.first.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(look) = all_threads_asleep(self.program.pid()) else {
+        let Some(look) = all_threads_blocked(self.program.pid()) else {
             *first = None;
             return Ok(());
         };
@@ -344,7 +344,7 @@ fn stops_reading_a_client_that_does_not_read() {
                 if grown > MEMORY_BOUND || now >= FLOOD {
                     return Ok(Some(Err((grown, now))));
                 }
-                let look = all_threads_asleep(pid);
+                let look = all_threads_blocked(pid);
                 if look.is_some() && look == before && unread_by_server(server.addr) > 0 {
                     return Ok(Some(Ok((grown, now))));
                 }
@@ -409,7 +409,7 @@ fn sleeps_while_idle() {
         let mut before = None;
         let mut still = false;
         for _ in 0..LOOKS {
-            let look = all_threads_asleep(pid);
+            let look = all_threads_blocked(pid);
             if look.is_some() && look == before {
                 still = true;
                 break;

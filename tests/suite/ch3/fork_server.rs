@@ -9,7 +9,7 @@
 //! processes" are the group's, read from `/proc/PID/stat`.
 
 use super::line_echo::{Kind, Model, Running, expect_echo, line_echo_conformance};
-use netkit_tests::harness::{Liveness, Report, STEP, TcpPeer, switches_if_asleep, tcp_sockets_at};
+use netkit_tests::harness::{Liveness, Report, STEP, TcpPeer, switches_if_blocked, tcp_sockets_at};
 use std::fs;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -130,7 +130,7 @@ fn short_client(server: &Running, watch: &ForkWatch, line: &str) {
 /// `accept`; `None` when it runs, or sleeps anywhere else.
 fn asleep_in_accept(pid: u32) -> Option<u64> {
     // The parent runs one thread, whose id is the process's.
-    let switches = switches_if_asleep(pid, i32::try_from(pid).ok()?)?;
+    let switches = switches_if_blocked(pid, i32::try_from(pid).ok()?)?;
     in_accept(pid).then_some(switches)
 }
 

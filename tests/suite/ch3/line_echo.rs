@@ -22,7 +22,7 @@
 //! than at a timeout.
 
 use netkit_tests::harness::{
-    Accepting, Liveness, Program, Report, STEP, TIMEOUT, TcpPeer, XorShift, all_threads_asleep,
+    Accepting, Liveness, Program, Report, STEP, TIMEOUT, TcpPeer, XorShift, all_threads_blocked,
     group_cpu_time, show, unread_by_server,
 };
 use netkit_tests::kit::ch3::line_echo::MAX_LINE;
@@ -212,7 +212,7 @@ impl Liveness for CloseOwed<'_> {
         let mut first = self.first.lock().unwrap_or_else(|p| p.into_inner());
         let childless = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
             .is_ok_and(|children| children.trim().is_empty());
-        let look = all_threads_asleep(pid).filter(|_| childless);
+        let look = all_threads_blocked(pid).filter(|_| childless);
         let Some(look) = look.filter(|_| unread_by_server(self.addr) == 0) else {
             *first = None;
             return Ok(());

@@ -15,7 +15,7 @@
 
 use super::line_echo::{Kind, Model, expect_echo, line_echo_conformance};
 use netkit_tests::harness::{
-    Accepting, Liveness, Program, Report, STEP, Task, TcpPeer, all_threads_asleep,
+    Accepting, Liveness, Program, Report, STEP, Task, TcpPeer, all_threads_blocked,
     loopback_listener, show, sockets_held, thread_count, threads_reading_sockets, unread_by_server,
     wait_for,
 };
@@ -104,7 +104,7 @@ struct PoolWatch<'a> {
 }
 
 /// Every thread of the server, with its count of context switches, as
-/// [`all_threads_asleep`] saw them.
+/// [`all_threads_blocked`] saw them.
 type Asleep = Vec<(i32, u64)>;
 
 impl Liveness for PoolWatch<'_> {
@@ -162,7 +162,7 @@ impl PoolWatch<'_> {
         let pid = self.pool.pid();
         let mut idle_since = self.idle_since.lock().unwrap_or_else(|p| p.into_inner());
         let reading = threads_reading_sockets(pid);
-        let look = all_threads_asleep(pid)
+        let look = all_threads_blocked(pid)
             .filter(|_| reading < self.pool.workers && unread_by_server(self.pool.addr) > 0);
         let Some(look) = look else {
             *idle_since = None;

@@ -6,7 +6,7 @@
 
 use super::line_echo::{Kind, Model, expect_echo, line_echo_conformance};
 use netkit_tests::harness::{
-    Liveness, Report, STEP, TIMEOUT, TcpPeer, XorShift, accept_queue, all_threads_asleep, show,
+    Liveness, Report, STEP, TIMEOUT, TcpPeer, XorShift, accept_queue, all_threads_blocked, show,
     sockets_held, thread_count, unread_by_server, wait_for,
 };
 use netkit_tests::kit::ch3::select_server::{MAX_LINE, MAX_OUTPUT};
@@ -79,7 +79,7 @@ fn sleeps_while_every_client_is_idle() {
     let start = Instant::now();
     let mut last: Option<Vec<(i32, u64)>> = None;
     loop {
-        let now = all_threads_asleep(pid);
+        let now = all_threads_blocked(pid);
         if now.is_some() && now == last {
             return;
         }
@@ -409,10 +409,10 @@ fn stops_reading_a_client_that_does_not_read_and_loses_no_byte() {
         // slow to read. The server's own watch would read it again.)
         let pid = server.program.pid();
         let full = wait_for(&server.program, || {
-            let before = all_threads_asleep(pid);
+            let before = all_threads_blocked(pid);
             if before.is_some()
                 && unread_by_server(server.addr) > 0
-                && all_threads_asleep(pid) == before
+                && all_threads_blocked(pid) == before
             {
                 return Ok(Some(()));
             }

@@ -22,6 +22,7 @@
 //!   by side
 //! - [`ftp_server`]: `ftp-server`, the chapter's file server
 //! - [`ftp_client`]: `ftp-client`, the file server's client
+//! - [`web_server`]: `web-server`, chapter 4's static web server
 //!
 //! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
 //! single-threaded process: the suite's way to call code that forks.
@@ -51,6 +52,7 @@ pub mod tcp_upload;
 pub mod thread_server;
 pub mod ticket_office;
 pub mod udp_dict;
+pub mod web_server;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -112,6 +114,8 @@ pub enum Program {
     FtpServer(ftp_server::Args),
     /// Chapter 3: the file client: `list`, `get NAME`, `put FILE`, or the seed's menu.
     FtpClient(ftp_client::Args),
+    /// Chapter 4: the static web server of `--root`, keep-alive and pipelining, on mio.
+    WebServer(web_server::Args),
     /// For the suite: run a probe (code that forks) in this fresh process.
     #[command(hide = true)]
     Probe(crate::probes::ProbeArgs),
@@ -148,6 +152,7 @@ impl Program {
             Program::CompareModels(args) => compare_models::run(args),
             Program::FtpServer(args) => ftp_server::run(args),
             Program::FtpClient(args) => ftp_client::run(args),
+            Program::WebServer(args) => web_server::run(args),
             Program::Probe(args) => crate::probes::run(args),
         }
     }

@@ -479,7 +479,8 @@ impl Server {
             deadline,
             id: self.next_id,
         });
-        self.deadlines.push(Reverse((deadline, self.next_id, index)));
+        self.deadlines
+            .push(Reverse((deadline, self.next_id, index)));
         self.next_id += 1;
         self.live += 1;
     }
@@ -581,7 +582,8 @@ impl Server {
                 self.close(index);
             } else {
                 // Active since: back in the heap, at its own deadline.
-                self.deadlines.push(Reverse((connection.deadline, id, index)));
+                self.deadlines
+                    .push(Reverse((connection.deadline, id, index)));
             }
         }
     }

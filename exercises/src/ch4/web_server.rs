@@ -52,6 +52,13 @@ pub const HIGH_WATER: usize = 256 * 1024;
 /// from the page cache to the socket, a piece at a time.
 pub const SMALL_FILE: u64 = 64 * 1024;
 
+/// The most bytes a connection may send without a whole request coming
+/// out of them (64 KiB): a head is at most some 16 KiB, and this server
+/// serves GET and HEAD, which need no body. More gets 413 and a close: a
+/// `Content-Length` of many gigabytes would otherwise make the parser hold
+/// them all.
+pub const MAX_REQUEST: usize = 64 * 1024;
+
 /// The most connections served at once; one more gets a 503 and is closed.
 pub const MAX_CONNECTIONS: usize = 10_000;
 // ANCHOR_END: limits

@@ -48,6 +48,13 @@ pub const HIGH_WATER: usize = 256 * 1024;
 /// from the page cache to the socket, a piece at a time.
 pub const SMALL_FILE: u64 = 64 * 1024;
 
+/// The most bytes a connection may send without a whole request coming
+/// out of them (64 KiB): a head is at most some 16 KiB, and this server
+/// serves GET and HEAD, which need no body. More gets 413 and a close: a
+/// `Content-Length` of many gigabytes would otherwise make the parser hold
+/// them all.
+pub const MAX_REQUEST: usize = 64 * 1024;
+
 /// The most connections served at once; one more gets a 503 and is closed.
 pub const MAX_CONNECTIONS: usize = 10_000;
 // ANCHOR_END: limits
@@ -257,6 +264,8 @@ struct Connection {
     stream: TcpStream,
     /// The bytes read and not yet answered.
     parser: Parser,
+    /// Bytes fed to the parser since a request last came out of it.
+    unparsed: usize,
     /// Bytes to send, from `written` on: heads, small files, error pages.
     output: Vec<u8>,
     written: usize,
@@ -468,6 +477,7 @@ impl Server {
         self.connections[index] = Some(Connection {
             stream,
             parser: Parser::new(),
+            unparsed: 0,
             output: Vec::new(),
             written: 0,
             body: None,
@@ -514,17 +524,21 @@ impl Server {
                 connection.lingering = true;
                 connection.deadline = Instant::now() + LINGER.min(self.config.idle_timeout);
             }
-            // Backpressure: stop reading while much is still to be sent.
+            // Backpressure: stop reading while much is still to be sent,
+            // or a file is: what the client sends meanwhile waits in the
+            // kernel's buffer, and then in the client, not in our memory.
             if connection.can_read
                 && !connection.read_closed
                 && (!connection.closing || connection.lingering)
                 && connection.pending() < HIGH_WATER
+                && connection.body.is_none()
             {
                 match connection.stream.read(scratch) {
                     Ok(0) => connection.read_closed = true,
                     Ok(_) if connection.lingering => {}
                     Ok(n) => {
                         connection.parser.feed(&scratch[..n]);
+                        connection.unparsed += n;
                         moved = true;
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => connection.can_read = false,
@@ -665,8 +679,14 @@ fn answer(connection: &mut Connection, root: &Path, clock: &mut Clock) -> bool {
     while !connection.closing && connection.body.is_none() && connection.pending() < HIGH_WATER {
         match connection.parser.next_request() {
             Ok(Some(request)) => {
+                connection.unparsed = 0;
                 let keep = respond(connection, &request, root, clock);
                 connection.closing = !keep;
+                answered = true;
+            }
+            Ok(None) if connection.unparsed > MAX_REQUEST => {
+                queue(connection, &error_page(413, None), false, false);
+                connection.closing = true;
                 answered = true;
             }
             Ok(None) => break,

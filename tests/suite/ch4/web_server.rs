@@ -395,6 +395,40 @@ fn expect(reply: &Reply, sent: &str, status: u16, body: &[u8], cause: &str) {
     }
 }
 
+/// A watch that also gives up at a deadline: for the waits whose answer a
+/// correct server gives in milliseconds, so that a server that will never
+/// give it (it dropped the request, or spins) fails in seconds, not at the
+/// harness's TIMEOUT.
+struct Within<'a> {
+    server: &'a dyn Liveness,
+    until: std::time::Instant,
+    limit: Duration,
+}
+
+/// What [`Within`] allows: generous for a loaded machine (a correct server
+/// answers these in milliseconds), and under the mutant check's 10 s.
+const SOON: Duration = Duration::from_secs(5);
+
+impl<'a> Within<'a> {
+    fn new(server: &'a dyn Liveness, limit: Duration) -> Self {
+        Within {
+            server,
+            until: std::time::Instant::now() + limit,
+            limit,
+        }
+    }
+}
+
+impl Liveness for Within<'_> {
+    fn check(&self) -> Result<(), String> {
+        self.server.check()?;
+        if std::time::Instant::now() >= self.until {
+            return Err(format!("nothing within {} s", self.limit.as_secs()));
+        }
+        Ok(())
+    }
+}
+
 /// The server on a thread of the test, serving `site`.
 fn start(site: &Site) -> (ServerThread, SocketAddr) {
     start_with(site, kit::IDLE_TIMEOUT)
@@ -578,7 +612,8 @@ fn keeps_the_connection_for_a_hundred_requests() {
 fn answers_pipelined_requests_in_order() {
     let site = Site::new();
     let (server, addr) = start(&site);
-    let mut client = Client::connect(addr, &server);
+    let soon = Within::new(&server, SOON);
+    let mut client = Client::connect(addr, &soon);
     let order = [
         ("/index.html", 200, "index.html"),
         ("/big.bin", 200, "big.bin"),
@@ -827,7 +862,8 @@ fn a_client_that_does_not_read_does_not_stall_others() {
     let mut hog = Client::connect(addr, &server);
     let greedy: Vec<u8> = (0..8).flat_map(|_| get("/big.bin")).collect();
     hog.send(&greedy);
-    let mut other = Client::connect(addr, &server);
+    let soon = Within::new(&server, SOON);
+    let mut other = Client::connect(addr, &soon);
     for _ in 0..3 {
         let reply = other.ask(
             &get("/index.html"),
@@ -849,10 +885,12 @@ fn a_client_that_does_not_read_does_not_stall_others() {
 fn drops_a_client_that_sends_half_a_request() {
     let site = Site::new();
     let (server, addr) = start_with(&site, Duration::from_millis(300));
-    let mut idle = Client::connect(addr, &server);
+    let soon = Within::new(&server, SOON);
+    let mut idle = Client::connect(addr, &soon);
     idle.send(b"GET /index.html HTTP/1.1\r\nHo");
     idle.expect_closed("the server closes a connection idle past its timeout (300 ms here)");
-    let mut kept = Client::connect(addr, &server);
+    let soon = Within::new(&server, SOON);
+    let mut kept = Client::connect(addr, &soon);
     let reply = kept.ask(&get("/style.css"), "an answer");
     expect(
         &reply,
@@ -862,6 +900,136 @@ fn drops_a_client_that_sends_half_a_request() {
         "a plain GET",
     );
     kept.expect_closed("an idle kept-alive connection is closed after the timeout too");
+}
+
+#[test]
+fn a_request_too_large_gets_413_and_a_close() {
+    let site = Site::new();
+    let (server, addr) = start(&site);
+    let mut client = Client::connect(addr, &server);
+    // A body far past MAX_REQUEST, all sent at once: the server reads it
+    // (then drops it, lingering), so the write completes.
+    let mut request =
+        b"POST /index.html HTTP/1.1\r\nHost: t\r\nContent-Length: 10000000000\r\n\r\n".to_vec();
+    request.extend(std::iter::repeat_n(b'x', 4 * kit::MAX_REQUEST));
+    let reply = client.ask(&request, "413 Content Too Large");
+    if reply.status != 413 {
+        Report::sent(format!(
+            "POST with Content-Length: 10000000000, then {} KiB of it",
+            4 * kit::MAX_REQUEST / 1024
+        ))
+        .expected("413, as soon as MAX_REQUEST bytes have come without a whole request")
+        .got(reply.summary())
+        .cause(
+            "a server that waits for a body of any length holds it all in memory: count \
+                    what you feed the parser and answer 413 past MAX_REQUEST",
+        )
+        .fail();
+    }
+    client.expect_closed("the close after an error");
+}
+
+/// How much the flood may grow the server's peak memory.
+const FLOOD_BOUND: u64 = 32 * 1024 * 1024;
+
+/// A client that pipelines requests for the large file without end and
+/// reads nothing stops being read: the server's memory stays bounded.
+#[test]
+fn stops_reading_a_client_that_floods_requests() {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let site = Site::new();
+    let root = site
+        .root
+        .to_str()
+        .expect("a UTF-8 temporary path")
+        .to_string();
+    let (program, addr) =
+        Program::start_server(&["web-server", "--root", &root, "--addr", "127.0.0.1:0"]);
+    let pid = program.pid();
+    let mut first = Client::connect(addr, &program);
+    let reply = first.ask(&get("/style.css"), "the style sheet");
+    expect(
+        &reply,
+        "GET /style.css",
+        200,
+        &site.file("style.css"),
+        "a plain GET",
+    );
+    let base = peak_memory(pid);
+    let flood = std::net::TcpStream::connect(addr).expect("connecting the flooding client");
+    flood
+        .set_write_timeout(Some(Duration::from_secs(1)))
+        .expect("a write timeout");
+    let sent = AtomicUsize::new(0);
+    let limit = 256 * 1024 * 1024;
+    let chunk: Vec<u8> = (0..2000).flat_map(|_| get("/big.bin")).collect();
+    std::thread::scope(|scope| {
+        let mut writer = flood.try_clone().expect("cloning the flooding socket");
+        let (sent, chunk) = (&sent, &chunk);
+        scope.spawn(move || {
+            while sent.load(Ordering::Relaxed) < limit {
+                match writer.write(chunk) {
+                    Ok(n) => {
+                        sent.fetch_add(n, Ordering::Relaxed);
+                    }
+                    Err(e) if netkit_tests::harness::liveness::is_timeout(&e) => {}
+                    Err(_) => return,
+                }
+            }
+        });
+        // Until the server has stopped reading the flood, as the kernel
+        // shows it: the whole server asleep, unchanged between two looks a
+        // STEP apart, while the flood's bytes wait unread in its socket.
+        let mut before = None;
+        let outcome = netkit_tests::harness::wait_for(&program, || {
+            let grown = peak_memory(pid).saturating_sub(base);
+            let now = sent.load(Ordering::Relaxed);
+            if grown > FLOOD_BOUND || now >= limit {
+                return Ok(Some(Err((grown, now))));
+            }
+            let look = netkit_tests::harness::all_threads_blocked(pid);
+            if look.is_some() && look == before && unread_by_server(addr) > 0 {
+                return Ok(Some(Ok(())));
+            }
+            before = look;
+            std::thread::park_timeout(STEP);
+            Ok(None)
+        });
+        let _ = flood.shutdown(std::net::Shutdown::Both);
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err((grown, now))) => Report::sent(format!(
+                "{} MiB of pipelined `GET /big.bin` from a client that reads no answer",
+                now >> 20
+            ))
+            .expected(format!(
+                "the server to stop reading that client, its peak memory grown by under {} MiB",
+                FLOOD_BOUND >> 20
+            ))
+            .got(format!("grown by {} MiB", grown >> 20))
+            .cause(
+                "backpressure: while a file is being sent (or much output waits), do not read \
+                    the connection; its requests wait in the kernel's buffers",
+            )
+            .fail(),
+            Err(e) => Report::sent("pipelined requests from a client that reads nothing")
+                .expected("the server to stop reading them")
+                .got(e.to_string())
+                .fail(),
+        }
+    });
+    let reply = first.ask(
+        &get("/index.html"),
+        "an answer to another client after the flood",
+    );
+    expect(
+        &reply,
+        "GET /index.html",
+        200,
+        &site.file("index.html"),
+        "one client's flood stops no one else",
+    );
 }
 
 // ---------------------------------------------------------------- the program, real clients

@@ -22,6 +22,7 @@
 //!   by side
 //! - [`ftp_server`]: `ftp-server`, the chapter's file server
 //! - [`ftp_client`]: `ftp-client`, the file server's client
+//! - [`serve_image`]: `serve-image`, chapter 4's image for a browser
 //!
 //! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
 //! single-threaded process: the suite's way to call code that forks.
@@ -46,6 +47,7 @@ pub mod pool_server;
 pub mod prime_sum;
 pub mod reaper;
 pub mod select_server;
+pub mod serve_image;
 pub mod split_file;
 pub mod tcp_upload;
 pub mod thread_server;
@@ -112,6 +114,8 @@ pub enum Program {
     FtpServer(ftp_server::Args),
     /// Chapter 3: the file client: `list`, `get NAME`, `put FILE`, or the seed's menu.
     FtpClient(ftp_client::Args),
+    /// Chapter 4: serve one image to a browser, one client at a time, with its Content-Type.
+    ServeImage(serve_image::Args),
     /// For the suite: run a probe (code that forks) in this fresh process.
     #[command(hide = true)]
     Probe(crate::probes::ProbeArgs),
@@ -148,6 +152,7 @@ impl Program {
             Program::CompareModels(args) => compare_models::run(args),
             Program::FtpServer(args) => ftp_server::run(args),
             Program::FtpClient(args) => ftp_client::run(args),
+            Program::ServeImage(args) => serve_image::run(args),
             Program::Probe(args) => crate::probes::run(args),
         }
     }

@@ -2,3 +2,4 @@
 
 mod http_request;
 mod http_response;
+mod serve_image;

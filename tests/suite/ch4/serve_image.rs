@@ -10,6 +10,7 @@ use netkit_tests::harness::{
 };
 use netkit_tests::kit::ch4::serve_image::{self, content_type};
 use rstest::rstest;
+use std::io::{ErrorKind, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -22,6 +23,11 @@ const IMAGE_SIZE: (u32, u32) = (120, 80);
 /// How long the server under test gives a client: short, so that the tests
 /// of a silent client take a fraction of a second.
 const CLIENT_TIMEOUT: Duration = Duration::from_millis(300);
+
+/// How long a second client waits for the image while a first one holds the
+/// server: its timeout twice (to send, then to take the answer), and ample
+/// room for a loaded machine.
+const HELD_LIMIT: Duration = Duration::from_secs(4);
 
 /// A server under test, serving `bytes` as the file `name`.
 struct Served {
@@ -93,11 +99,23 @@ impl Answer {
 /// a server that stopped (a stub's `todo!()`) fails the test at once, not
 /// after ureq's timeout.
 fn ureq_get(watched: &dyn Liveness, url: &str) -> Answer {
+    ureq_get_within(watched, url, TIMEOUT).unwrap_or_else(|e| {
+        Report::sent(format!("GET {url} (ureq)"))
+            .expected("an HTTP response")
+            .got(format!("ureq failed: {e}"))
+            .cause("the answer must be a whole HTTP/1.1 response: status line, headers, CRLF CRLF, then Content-Length bytes")
+            .fail()
+    })
+}
+
+/// `GET url` with ureq giving up after `limit`: the answer, or why ureq
+/// failed. A server that stopped fails the test at once.
+fn ureq_get_within(watched: &dyn Liveness, url: &str, limit: Duration) -> Result<Answer, String> {
     let (tx, rx) = mpsc::channel();
     let target = url.to_string();
     std::thread::spawn(move || {
         let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(TIMEOUT))
+            .timeout_global(Some(limit))
             .http_status_as_error(false)
             .build()
             .into();
@@ -129,12 +147,7 @@ fn ureq_get(watched: &dyn Liveness, url: &str) -> Answer {
         }
     });
     match outcome {
-        Ok(Ok(answer)) => answer,
-        Ok(Err(e)) => Report::sent(format!("GET {url} (ureq)"))
-            .expected("an HTTP response")
-            .got(format!("ureq failed: {e}"))
-            .cause("the answer must be a whole HTTP/1.1 response: status line, headers, CRLF CRLF, then Content-Length bytes")
-            .fail(),
+        Ok(result) => result,
         Err(e) => Report::sent(format!("GET {url} (ureq)"))
             .expected("an HTTP response")
             .got(format!("{e}"))
@@ -365,11 +378,18 @@ fn other_requests_get_their_status_and_the_next_client_is_served(
     }
 }
 
-/// `GET /` from a second client while a first one holds the server, and how
-/// long the answer took.
-fn get_while_held(served: &Served, story: &str) -> Duration {
-    let started = Instant::now();
-    let answer = ureq_get(&served.server, &served.url("/"));
+/// `GET /` from a second client while a first one holds the server.
+fn get_while_held(served: &Served, story: &str) {
+    let answer = ureq_get_within(&served.server, &served.url("/"), HELD_LIMIT)
+        .unwrap_or_else(|e| {
+            Report::sent(format!("{story}, then GET / from a second client"))
+                .expected(format!(
+                    "the image within {HELD_LIMIT:?} (the first client's time is up after {CLIENT_TIMEOUT:?})"
+                ))
+                .got(format!("ureq failed: {e}"))
+                .cause("the server still waits for the first client: give it one deadline (set_read_timeout before each read, to the time left), then answer 408 and move on")
+                .fail()
+        });
     if answer.status != 200 || answer.body != IMAGE {
         Report::sent(format!("{story}, then GET / from a second client"))
             .expected("the image, once the first client's time is up")
@@ -377,7 +397,6 @@ fn get_while_held(served: &Served, story: &str) -> Duration {
             .cause("give each client a deadline (set_read_timeout), and then serve the next one")
             .fail();
     }
-    started.elapsed()
 }
 
 #[test]
@@ -391,13 +410,49 @@ fn a_client_that_sends_nothing_holds_the_server_only_until_its_timeout() {
     drop(silent);
 }
 
+/// What the server sends until it closes, if it closes within `limit`.
+fn read_to_end_within(watched: &dyn Liveness, peer: &TcpPeer, limit: Duration) -> Option<Vec<u8>> {
+    let deadline = Instant::now() + limit;
+    let mut all = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let mut stream = peer.stream();
+    loop {
+        // The peer's reads time out after a STEP: then the server is looked at.
+        match stream.read(&mut chunk) {
+            Ok(0) => return Some(all),
+            Ok(n) => all.extend_from_slice(&chunk[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(_) => return Some(all),
+        }
+        if let Err(why) = watched.check() {
+            Report::sent(peer.sent())
+                .expected("an answer, then the close")
+                .got(why)
+                .cause("see the message above: the server stopped")
+                .fail();
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+    }
+}
+
 #[test]
 fn a_client_that_stops_half_way_gets_408_and_the_next_is_served() {
     let served = Served::png();
     let half = b"GET / HTTP/1.1\r\nHost: loc";
     let mut peer = TcpPeer::connect_watched(served.addr, &served.server);
     peer.send(half);
-    let raw = peer.read_to_end(&served.server, "408 once the server's timeout has passed");
+    let Some(raw) = read_to_end_within(&served.server, &peer, HELD_LIMIT) else {
+        Report::sent(format!(
+            "{}, and then nothing (the server's timeout: {CLIENT_TIMEOUT:?})",
+            show(half)
+        ))
+        .expected(format!("408 Request Timeout and the close, within {HELD_LIMIT:?}"))
+        .got("no close: the server still waits for the rest of the request")
+        .cause("give each client one deadline (set_read_timeout before each read, to the time left); when a read times out (WouldBlock or TimedOut), answer 408 and close")
+        .fail()
+    };
     let answer = parse(&raw, half);
     if answer.status != 408 {
         Report::sent(format!(

@@ -49,9 +49,10 @@ pub fn content_type(path: &Path) -> &'static str {
 /// For each connection: read ONE whole request (feed the parser what each
 /// `read` gives until it has a request; a client gets `timeout` in all to
 /// send it), answer, and close. `GET /` and `GET /NAME` (NAME the image's
-/// file name) get the image, with its [`content_type`]; `HEAD` the same
-/// head without the body; another path 404; another method 405 with
-/// `Allow: GET, HEAD`; a malformed request its
+/// file name; a query after `?` ignored, an absolute-form target
+/// `http://host/NAME` the same) get the image, with its [`content_type`];
+/// `HEAD` the same head without the body; another path 404; another method
+/// 405 with `Allow: GET, HEAD`; a malformed request its
 /// [`ParseError::status`](super::http_request::ParseError::status). Every
 /// answer says `Connection: close`. What goes wrong with one client (it
 /// stops sending, resets, breaks the rules) ends only that connection: the
@@ -136,8 +137,13 @@ fn answer(request: &Request, image: &Path) -> (Response, bool) {
             .push(("Allow".to_string(), "GET, HEAD".to_string()));
         return (response, false);
     }
-    // The path, without a query (`/?x=1` is `/`).
-    let path = request.target.split('?').next().unwrap_or("");
+    // An absolute-form target (`http://host/x`, RFC 9112 3.2.2) names the
+    // path `/x`; then the path goes without its query (`/?x=1` is `/`).
+    let origin = match request.target.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |at| &rest[at..]),
+        None => request.target.as_str(),
+    };
+    let path = origin.split('?').next().unwrap_or("");
     let name = image.file_name().and_then(|n| n.to_str()).unwrap_or("");
     if path != "/" && path.strip_prefix('/') != Some(name) {
         return (

@@ -331,6 +331,11 @@ fn head_gets_the_get_s_head_and_no_body() {
 }
 
 #[rstest]
+#[case::absolute_form(
+    b"GET http://localhost/serve-image.png?v=2 HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    200,
+    None
+)]
 #[case::another_file(b"GET /other.png HTTP/1.1\r\nHost: x\r\n\r\n", 404, None)]
 #[case::a_folder(b"GET /img/serve-image.png HTTP/1.1\r\nHost: x\r\n\r\n", 404, None)]
 #[case::post(

@@ -41,9 +41,10 @@ pub fn content_type(path: &Path) -> &'static str {
 /// For each connection: read ONE whole request (feed the parser what each
 /// `read` gives until it has a request; a client gets `timeout` in all to
 /// send it), answer, and close. `GET /` and `GET /NAME` (NAME the image's
-/// file name) get the image, with its [`content_type`]; `HEAD` the same
-/// head without the body; another path 404; another method 405 with
-/// `Allow: GET, HEAD`; a malformed request its
+/// file name; a query after `?` ignored, an absolute-form target
+/// `http://host/NAME` the same) get the image, with its [`content_type`];
+/// `HEAD` the same head without the body; another path 404; another method
+/// 405 with `Allow: GET, HEAD`; a malformed request its
 /// [`ParseError::status`](super::http_request::ParseError::status). Every
 /// answer says `Connection: close`. What goes wrong with one client (it
 /// stops sending, resets, breaks the rules) ends only that connection: the

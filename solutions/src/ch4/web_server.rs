@@ -22,6 +22,8 @@ use super::http_request::{self, Parser, Request};
 use super::http_response::{self, Response, imf_fixdate, keep_alive, reason};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
+use nix::errno::Errno;
+use nix::fcntl::{OFlag, OpenHow, ResolveFlag, openat2};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::ffi::OsStr;
@@ -62,7 +64,7 @@ pub const MAX_CONNECTIONS: usize = 10_000;
 /// What [`serve`] is told: the folder it serves, and its limits.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The site's folder. [`serve`] makes it canonical once, at the start.
+    /// The site's folder. [`serve`] opens it once, at the start.
     pub root: PathBuf,
     pub idle_timeout: Duration,
     pub max_connections: usize,
@@ -156,20 +158,32 @@ pub fn decode_target(target: &str) -> Result<Vec<u8>, Refusal> {
 // ANCHOR_END: decode
 
 // ANCHOR: resolve
-/// The regular file that `target` names under `root`, which must be
-/// canonical (as [`std::fs::canonicalize`] gives it).
+/// A file that a target names: open, its length, and its path under the
+/// root as the target spelled it (`index.html` added for a folder), whose
+/// extension gives the `Content-Type`.
+#[derive(Debug)]
+pub struct Found {
+    pub file: File,
+    pub length: u64,
+    pub path: PathBuf,
+}
+
+/// Opens the regular file that `target` names beneath the folder `root`
+/// (an open directory).
 ///
 /// The target is decoded once ([`decode_target`]), then split at `/`:
 /// empty and `.` segments are skipped, a `..` segment or a backslash is
-/// [`Refusal::Forbidden`] (refused, not resolved: a browser never sends
-/// one, since it resolves `..` itself). A path ending in `/` names that
-/// folder's `index.html`, and so does a folder. The file is then made
-/// canonical, every symbolic link followed: if that leads out of `root`, it
-/// is Forbidden. Missing, or not a regular file (a FIFO, a device):
-/// [`Refusal::NotFound`].
-pub fn resolve(root: &Path, target: &str) -> Result<PathBuf, Refusal> {
+/// [`Refusal::Forbidden`] (refused, even when it would stay inside: a
+/// browser never sends one, since it resolves `..` itself). A path ending
+/// in `/` names that folder's `index.html`, and so does a folder. The file
+/// is opened with `openat2(root, path, RESOLVE_BENEATH)`: the kernel
+/// follows symbolic links, and refuses (EXDEV: Forbidden) any that leads
+/// out of `root`, in the same call that opens, so no link can be swapped in
+/// between a check and the open. Missing, or not a regular file (a FIFO, a
+/// device): [`Refusal::NotFound`].
+pub fn resolve(root: &File, target: &str) -> Result<Found, Refusal> {
     let decoded = decode_target(target)?;
-    let mut path = root.to_path_buf();
+    let mut path = PathBuf::new();
     for segment in decoded.split(|&b| b == b'/') {
         match segment {
             b"" | b"." => {}
@@ -181,30 +195,35 @@ pub fn resolve(root: &Path, target: &str) -> Result<PathBuf, Refusal> {
     if decoded.ends_with(b"/") {
         path.push("index.html");
     }
-    let mut real = canonical_within(root, &path)?;
-    let mut metadata = std::fs::metadata(&real).map_err(|_| Refusal::NotFound)?;
+    let mut file = open_beneath(root, &path)?;
+    let mut metadata = file.metadata().map_err(|_| Refusal::NotFound)?;
     if metadata.is_dir() {
-        real = canonical_within(root, &real.join("index.html"))?;
-        metadata = std::fs::metadata(&real).map_err(|_| Refusal::NotFound)?;
+        path.push("index.html");
+        file = open_beneath(root, &path)?;
+        metadata = file.metadata().map_err(|_| Refusal::NotFound)?;
     }
     if !metadata.is_file() {
         return Err(Refusal::NotFound);
     }
-    Ok(real)
+    Ok(Found {
+        file,
+        length: metadata.len(),
+        path,
+    })
 }
 
-/// `path` with every link followed, if it stays under `root`.
-fn canonical_within(root: &Path, path: &Path) -> Result<PathBuf, Refusal> {
-    let real = std::fs::canonicalize(path).map_err(|e| match e.kind() {
-        ErrorKind::PermissionDenied => Refusal::Forbidden,
-        _ => Refusal::NotFound,
-    })?;
-    // `starts_with` compares whole components: /srv/site2 is not under
-    // /srv/site.
-    if real.starts_with(root) {
-        Ok(real)
-    } else {
-        Err(Refusal::Forbidden)
+/// `path` opened for reading beneath `root`, every link followed only
+/// while it stays there.
+fn open_beneath(root: &File, path: &Path) -> Result<File, Refusal> {
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+    // writer (and stop the whole loop); it changes nothing for a file.
+    let how = OpenHow::new()
+        .flags(OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK | OFlag::O_NOCTTY)
+        .resolve(ResolveFlag::RESOLVE_BENEATH | ResolveFlag::RESOLVE_NO_MAGICLINKS);
+    match openat2(root, path, how) {
+        Ok(fd) => Ok(File::from(fd)),
+        Err(Errno::EXDEV | Errno::EACCES | Errno::EPERM) => Err(Refusal::Forbidden),
+        Err(_) => Err(Refusal::NotFound),
     }
 }
 // ANCHOR_END: resolve
@@ -328,7 +347,7 @@ impl Clock {
 /// what is served; a client's bad request gets its status (and is then
 /// closed), and every other client goes on being served.
 pub fn serve(listener: std::net::TcpListener, config: Config) -> io::Result<()> {
-    let root = std::fs::canonicalize(&config.root)?;
+    let root = File::open(&config.root)?;
     listener.set_nonblocking(true)?;
     let mut server = Server {
         poll: Poll::new()?,
@@ -369,7 +388,8 @@ struct Server {
     /// connection whose own `deadline` is later is put back with it.
     deadlines: BinaryHeap<Reverse<(Instant, u64, usize)>>,
     next_id: u64,
-    root: PathBuf,
+    /// The site's folder, open: every file is opened beneath it.
+    root: File,
     config: Config,
     clock: Clock,
     /// A descriptor held in reserve: when `accept` fails with EMFILE (no
@@ -674,7 +694,7 @@ fn flush(connection: &mut Connection) -> io::Result<bool> {
 /// Answers the whole requests the parser holds, in order, into the output:
 /// while no file is being sent (it must go before the next answer) and the
 /// output is under [`HIGH_WATER`]. Whether it answered any.
-fn answer(connection: &mut Connection, root: &Path, clock: &mut Clock) -> bool {
+fn answer(connection: &mut Connection, root: &File, clock: &mut Clock) -> bool {
     let mut answered = false;
     while !connection.closing && connection.body.is_none() && connection.pending() < HIGH_WATER {
         match connection.parser.next_request() {
@@ -703,7 +723,7 @@ fn answer(connection: &mut Connection, root: &Path, clock: &mut Clock) -> bool {
 }
 
 /// Queues the answer to one request; whether the connection stays open.
-fn respond(connection: &mut Connection, request: &Request, root: &Path, clock: &mut Clock) -> bool {
+fn respond(connection: &mut Connection, request: &Request, root: &File, clock: &mut Clock) -> bool {
     let version = match request.version {
         http_request::Version::Http10 => http_response::Version::Http10,
         http_request::Version::Http11 => http_response::Version::Http11,
@@ -716,13 +736,8 @@ fn respond(connection: &mut Connection, request: &Request, root: &Path, clock: &
         queue(connection, &page, head_only, keep);
         return keep;
     }
-    let found = resolve(root, &request.target).and_then(|path| {
-        let file = File::open(&path).map_err(|_| Refusal::NotFound)?;
-        let length = file.metadata().map_err(|_| Refusal::NotFound)?.len();
-        Ok((path, file, length))
-    });
-    match found {
-        Ok((path, file, length)) => {
+    match resolve(root, &request.target) {
+        Ok(Found { file, length, path }) => {
             file_head(connection, content_type(&path), length, keep, clock);
             if head_only {
                 return keep;
@@ -746,10 +761,15 @@ fn respond(connection: &mut Connection, request: &Request, root: &Path, clock: &
             keep
         }
         Err(refusal) => {
-            let site_404 = root.join("404.html");
+            // The site's own page, if it has one (read each time: a site
+            // may change while it is served).
             let custom = (refusal == Refusal::NotFound)
-                .then(|| std::fs::read(&site_404).ok())
-                .flatten();
+                .then(|| resolve(root, "/404.html").ok())
+                .flatten()
+                .and_then(|found| {
+                    let mut page = Vec::new();
+                    (&found.file).read_to_end(&mut page).ok().map(|_| page)
+                });
             queue(
                 connection,
                 &error_page(refusal.status(), custom),

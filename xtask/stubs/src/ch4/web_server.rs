@@ -28,6 +28,8 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use nix::errno::Errno;
+use nix::fcntl::{OFlag, OpenHow, ResolveFlag, openat2};
 use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, ErrorKind, Read, Write};
@@ -66,7 +68,7 @@ pub const MAX_CONNECTIONS: usize = 10_000;
 /// What [`serve`] is told: the folder it serves, and its limits.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The site's folder. [`serve`] makes it canonical once, at the start.
+    /// The site's folder. [`serve`] opens it once, at the start.
     pub root: PathBuf,
     pub idle_timeout: Duration,
     pub max_connections: usize,
@@ -127,21 +129,34 @@ pub fn decode_target(target: &str) -> Result<Vec<u8>, Refusal> {
 // ANCHOR_END: decode
 
 // ANCHOR: resolve
-/// The regular file that `target` names under `root`, which must be
-/// canonical (as [`std::fs::canonicalize`] gives it).
+/// A file that a target names: open, its length, and its path under the
+/// root as the target spelled it (`index.html` added for a folder), whose
+/// extension gives the `Content-Type`.
+#[derive(Debug)]
+pub struct Found {
+    pub file: File,
+    pub length: u64,
+    pub path: PathBuf,
+}
+
+/// Opens the regular file that `target` names beneath the folder `root`
+/// (an open directory).
 ///
 /// The target is decoded once ([`decode_target`]), then split at `/`:
 /// empty and `.` segments are skipped, a `..` segment or a backslash is
-/// [`Refusal::Forbidden`] (refused, not resolved: a browser never sends
-/// one, since it resolves `..` itself). A path ending in `/` names that
-/// folder's `index.html`, and so does a folder. The file is then made
-/// canonical, every symbolic link followed: if that leads out of `root`, it
-/// is Forbidden. Missing, or not a regular file (a FIFO, a device):
-/// [`Refusal::NotFound`].
-pub fn resolve(root: &Path, target: &str) -> Result<PathBuf, Refusal> {
+/// [`Refusal::Forbidden`] (refused, even when it would stay inside: a
+/// browser never sends one, since it resolves `..` itself). A path ending
+/// in `/` names that folder's `index.html`, and so does a folder. The file
+/// is opened with `openat2(root, path, RESOLVE_BENEATH)`: the kernel
+/// follows symbolic links, and refuses (EXDEV: Forbidden) any that leads
+/// out of `root`, in the same call that opens, so no link can be swapped in
+/// between a check and the open. Missing, or not a regular file (a FIFO, a
+/// device): [`Refusal::NotFound`].
+pub fn resolve(root: &File, target: &str) -> Result<Found, Refusal> {
     // TODO: decode_target, then the segments: skip "" and ".", refuse ".."
-    // and backslashes; then fs::canonicalize, and the result must still
-    // start with root. A folder gives its index.html.
+    // and backslashes; then open with nix's openat2 and RESOLVE_BENEATH
+    // (EXDEV: Forbidden). A folder gives its index.html; only a regular
+    // file is Found.
     todo!("the file of {target:?} under {root:?} (book: ch4/web-server.md, \"The path rules\")")
 }
 // ANCHOR_END: resolve

@@ -879,6 +879,56 @@ fn many_clients_at_once_from_one_thread() {
 }
 
 #[test]
+fn past_its_connection_limit_a_client_gets_503() {
+    let site = Site::new();
+    let mut config = Config::new(&site.root);
+    config.max_connections = 2;
+    let (server, addr) = ServerThread::on_loopback("web_server::serve", move |listener| {
+        kit::serve(listener, config)
+    });
+    let soon = Within::new(&server, SOON);
+    let mut kept: Vec<Client> = (0..2).map(|_| Client::connect(addr, &soon)).collect();
+    for client in &mut kept {
+        let reply = client.ask(&get("/style.css"), "an answer within the limit");
+        expect(
+            &reply,
+            "GET /style.css, as one of 2 clients of a server limited to 2",
+            200,
+            &site.file("style.css"),
+            "a plain GET",
+        );
+    }
+    let mut third = Client::connect(addr, &soon);
+    let reply = third.reply(false, "503 at once, for the client past the limit");
+    if reply.status != 503 {
+        Report::sent("a third connection to a server with max_connections = 2")
+            .expected("503 Service Unavailable, then the close")
+            .got(reply.summary())
+            .cause(
+                "past max_connections, accept the client, answer 503 and close it: a clean \
+                    refusal, not a connection that hangs",
+            )
+            .fail();
+    }
+    third.expect_closed("the close after the 503");
+    // One of the two leaves, and the server closes its side (so it has
+    // taken it out of its table): its place is free again.
+    let mut leaving = kept.pop().expect("two clients");
+    leaving.peer.shutdown_write();
+    leaving.expect_closed("the server closes a connection its client has closed");
+    let soon = Within::new(&server, SOON);
+    let mut next = Client::connect(addr, &soon);
+    let reply = next.ask(&get("/index.html"), "an answer once a place is free");
+    expect(
+        &reply,
+        "GET /index.html after one of the 2 clients closed",
+        200,
+        &site.file("index.html"),
+        "a closed connection gives its place back",
+    );
+}
+
+#[test]
 fn a_client_that_does_not_read_does_not_stall_others() {
     let site = Site::new();
     let (server, addr) = start(&site);

@@ -719,13 +719,17 @@ fn a_request_in_pieces_is_answered_once_whole() {
         .set_read_timeout(Some(STEP))
         .expect("a read timeout");
     let request = get("/style.css");
-    for piece in request.chunks(7) {
+    let pieces: Vec<&[u8]> = request.chunks(7).collect();
+    let (last, before) = pieces.split_last().expect("a request of some bytes");
+    for piece in before {
         client.send(piece);
         until_read(
             &mut client,
             "nothing until the request's empty line has come",
         );
     }
+    // The last piece completes the request: now the answer may come.
+    client.send(last);
     let reply = client.reply(false, "the answer, once the request is whole");
     expect(
         &reply,

@@ -22,6 +22,8 @@
 //!   by side
 //! - [`ftp_server`]: `ftp-server`, the chapter's file server
 //! - [`ftp_client`]: `ftp-client`, the file server's client
+//! - [`bench_web`]: `bench-web`, chapter 4's web server against nginx, with
+//!   wrk (`cargo xtask bench web`)
 //!
 //! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
 //! single-threaded process: the suite's way to call code that forks.
@@ -29,6 +31,7 @@
 
 pub mod alternate;
 pub mod bank_transfer;
+pub mod bench_web;
 pub mod chat;
 pub mod chatbot;
 pub mod compare_models;
@@ -112,6 +115,8 @@ pub enum Program {
     FtpServer(ftp_server::Args),
     /// Chapter 3: the file client: `list`, `get NAME`, `put FILE`, or the seed's menu.
     FtpClient(ftp_client::Args),
+    /// Chapter 4: the web server against nginx, loaded by wrk (`cargo xtask bench web` runs it).
+    BenchWeb(bench_web::Args),
     /// For the suite: run a probe (code that forks) in this fresh process.
     #[command(hide = true)]
     Probe(crate::probes::ProbeArgs),
@@ -148,6 +153,7 @@ impl Program {
             Program::CompareModels(args) => compare_models::run(args),
             Program::FtpServer(args) => ftp_server::run(args),
             Program::FtpClient(args) => ftp_client::run(args),
+            Program::BenchWeb(args) => bench_web::run(args),
             Program::Probe(args) => crate::probes::run(args),
         }
     }

@@ -87,8 +87,7 @@ pub mod report;
 pub mod rng;
 pub mod server;
 pub mod task;
-#[cfg(test)]
-mod test_site;
+pub mod test_site;
 pub mod tools;
 pub mod trickle;
 pub mod watchdog;

@@ -22,6 +22,8 @@
 //!   by side
 //! - [`ftp_server`]: `ftp-server`, the chapter's file server
 //! - [`ftp_client`]: `ftp-client`, the file server's client
+//! - [`serve_image`]: `serve-image`, chapter 4's image for a browser
+//! - [`web_server`]: `web-server`, chapter 4's static web server
 //! - [`bench_web`]: `bench-web`, chapter 4's web server against nginx, with
 //!   wrk (`cargo xtask bench web`)
 //!
@@ -49,11 +51,13 @@ pub mod pool_server;
 pub mod prime_sum;
 pub mod reaper;
 pub mod select_server;
+pub mod serve_image;
 pub mod split_file;
 pub mod tcp_upload;
 pub mod thread_server;
 pub mod ticket_office;
 pub mod udp_dict;
+pub mod web_server;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -115,6 +119,10 @@ pub enum Program {
     FtpServer(ftp_server::Args),
     /// Chapter 3: the file client: `list`, `get NAME`, `put FILE`, or the seed's menu.
     FtpClient(ftp_client::Args),
+    /// Chapter 4: serve one image to a browser, one client at a time, with its Content-Type.
+    ServeImage(serve_image::Args),
+    /// Chapter 4: the static web server of `--root`, keep-alive and pipelining, on mio.
+    WebServer(web_server::Args),
     /// Chapter 4: the web server against nginx, loaded by wrk (`cargo xtask bench web` runs it).
     BenchWeb(bench_web::Args),
     /// For the suite: run a probe (code that forks) in this fresh process.
@@ -153,6 +161,8 @@ impl Program {
             Program::CompareModels(args) => compare_models::run(args),
             Program::FtpServer(args) => ftp_server::run(args),
             Program::FtpClient(args) => ftp_client::run(args),
+            Program::ServeImage(args) => serve_image::run(args),
+            Program::WebServer(args) => web_server::run(args),
             Program::BenchWeb(args) => bench_web::run(args),
             Program::Probe(args) => crate::probes::run(args),
         }

@@ -2,3 +2,5 @@
 
 mod http_request;
 mod http_response;
+mod serve_image;
+mod web_server;

@@ -9,6 +9,7 @@
 //! - [`hint`]: `hint`, one hint at a time.
 //! - [`grade`]: `grade`, a submission's points, each test isolated.
 //! - [`run`]: `run`, the runner's programs and the book's demos.
+//! - [`bench`]: `bench web`, the kit's web server against nginx, with wrk.
 //! - [`selftest`]: `test`, the kit's own checks.
 //! - [`stability`]: `check all` repeated gives the same states (a check of `test`).
 //! - [`mutants`]: `mutants`, and the check that the suite catches wrong code.
@@ -25,6 +26,7 @@
 //!
 //! Adding a command is one new variant of [`Command`] and one arm in `main`.
 
+mod bench;
 mod check;
 mod dist;
 mod grade;
@@ -55,7 +57,7 @@ use suite::Kit;
 #[command(
     name = "cargo xtask",
     bin_name = "cargo xtask",
-    about = "The netkit command line: check your exercises, read hints, run servers, build the book.",
+    about = "The netkit command line: check your exercises, read hints, run servers, measure them, build the book.",
     after_help = "Start with `cargo xtask check chapter1`."
 )]
 struct Cli {
@@ -114,6 +116,15 @@ enum Command {
         /// Its arguments.
         #[arg(allow_hyphen_values = true)]
         args: Vec<String>,
+    },
+    /// Measure a server of the kit against a well-kept one: `cargo xtask bench web [--write]`.
+    ///
+    /// Builds the runner in release with the reference solutions (as `run
+    /// --solutions --release`) and runs the measurement; timings are never
+    /// part of `cargo xtask test`.
+    Bench {
+        #[command(subcommand)]
+        target: bench::Target,
     },
     /// For teachers: grade a student's submission, each test isolated, with points from kit.toml.
     #[command(
@@ -284,6 +295,10 @@ fn run_command(command: Command) -> Result<bool> {
             &args,
         )
         .map(|()| true),
+        Command::Bench { target } => {
+            let typed: Vec<String> = std::env::args().skip(1).collect();
+            bench::bench(&root, &target, &format!("cargo xtask {}", typed.join(" "))).map(|()| true)
+        }
         Command::Grade {
             submission,
             batch,
@@ -356,7 +371,10 @@ impl Command {
             | Command::List { solutions }
             | Command::Run { solutions, .. } => *solutions,
             Command::Book { teacher, .. } => *teacher,
-            Command::New { .. } | Command::Mutants { .. } | Command::Dist { .. } => true,
+            Command::New { .. }
+            | Command::Mutants { .. }
+            | Command::Dist { .. }
+            | Command::Bench { .. } => true,
             // The grader needs the pristine stubs, not the reference.
             Command::Hint { .. } | Command::Grade { .. } | Command::Test => false,
         }

@@ -24,6 +24,8 @@
 //! - [`ftp_client`]: `ftp-client`, the file server's client
 //! - [`serve_image`]: `serve-image`, chapter 4's image for a browser
 //! - [`web_server`]: `web-server`, chapter 4's static web server
+//! - [`bench_web`]: `bench-web`, chapter 4's web server against nginx, with
+//!   wrk (`cargo xtask bench web`)
 //!
 //! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
 //! single-threaded process: the suite's way to call code that forks.
@@ -31,6 +33,7 @@
 
 pub mod alternate;
 pub mod bank_transfer;
+pub mod bench_web;
 pub mod chat;
 pub mod chatbot;
 pub mod compare_models;
@@ -120,6 +123,8 @@ pub enum Program {
     ServeImage(serve_image::Args),
     /// Chapter 4: the static web server of `--root`, keep-alive and pipelining, on mio.
     WebServer(web_server::Args),
+    /// Chapter 4: the web server against nginx, loaded by wrk (`cargo xtask bench web` runs it).
+    BenchWeb(bench_web::Args),
     /// For the suite: run a probe (code that forks) in this fresh process.
     #[command(hide = true)]
     Probe(crate::probes::ProbeArgs),
@@ -158,6 +163,7 @@ impl Program {
             Program::FtpClient(args) => ftp_client::run(args),
             Program::ServeImage(args) => serve_image::run(args),
             Program::WebServer(args) => web_server::run(args),
+            Program::BenchWeb(args) => bench_web::run(args),
             Program::Probe(args) => crate::probes::run(args),
         }
     }

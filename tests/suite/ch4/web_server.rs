@@ -71,6 +71,12 @@ impl Site {
         Site { _base: base, root }
     }
 
+    /// Starts the runner's `web-server` on this site, as a user would.
+    fn serve_with_the_program(&self) -> (Program, SocketAddr) {
+        let root = self.root.to_str().expect("a UTF-8 temporary path");
+        Program::start_server(&["web-server", "--root", root, "--addr", "127.0.0.1:0"])
+    }
+
     fn file(&self, name: &str) -> Vec<u8> {
         std::fs::read(self.root.join(name)).expect("reading the site's own file")
     }
@@ -1018,13 +1024,7 @@ fn stops_reading_a_client_that_floods_requests() {
     use std::io::Write;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let site = Site::new();
-    let root = site
-        .root
-        .to_str()
-        .expect("a UTF-8 temporary path")
-        .to_string();
-    let (program, addr) =
-        Program::start_server(&["web-server", "--root", &root, "--addr", "127.0.0.1:0"]);
+    let (program, addr) = site.serve_with_the_program();
     let pid = program.pid();
     let mut first = Client::connect(addr, &program);
     let reply = first.ask(&get("/style.css"), "the style sheet");
@@ -1116,13 +1116,7 @@ fn stops_reading_a_client_that_floods_requests() {
 #[test]
 fn the_program_serves_ureq_and_curl() {
     let site = Site::new();
-    let root = site
-        .root
-        .to_str()
-        .expect("a UTF-8 temporary path")
-        .to_string();
-    let (program, addr) =
-        Program::start_server(&["web-server", "--root", &root, "--addr", "127.0.0.1:0"]);
+    let (program, addr) = site.serve_with_the_program();
     let url = format!("http://{addr}/style.css");
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(10)))
@@ -1209,13 +1203,7 @@ fn streams_a_large_file_in_little_memory() {
             .expect("writing the large file");
     }
     drop(file);
-    let root = site
-        .root
-        .to_str()
-        .expect("a UTF-8 temporary path")
-        .to_string();
-    let (program, addr) =
-        Program::start_server(&["web-server", "--root", &root, "--addr", "127.0.0.1:0"]);
+    let (program, addr) = site.serve_with_the_program();
     let mut client = Client::connect(addr, &program);
     client.send(&get("/large.bin"));
     let reply = client.reply(true, "the head of a 48 MiB file");
@@ -1256,13 +1244,7 @@ const SCREENSHOT: &str = "book/src/ch4/img/web-server.png";
 #[test]
 fn chromium_renders_the_site() {
     let site = Site::new();
-    let root = site
-        .root
-        .to_str()
-        .expect("a UTF-8 temporary path")
-        .to_string();
-    let (program, addr) =
-        Program::start_server(&["web-server", "--root", &root, "--addr", "127.0.0.1:0"]);
+    let (program, addr) = site.serve_with_the_program();
     // First as a client of our own, so that a server that cannot serve
     // fails here with its story, browser or not.
     let mut client = Client::connect(addr, &program);

@@ -12,9 +12,11 @@
 //! - [`ch2`]: processes and threads: fork, pipes, reaping, locks, deadlock.
 //! - [`ch3`]: network concurrency models and IO
 //! - [`ch4`]: HTTP and web servers
+//! - [`ch5`]: high concurrency
 #![forbid(unsafe_op_in_unsafe_fn)]
 
 pub mod ch1;
 pub mod ch2;
 pub mod ch3;
 pub mod ch4;
+pub mod ch5;

@@ -9,3 +9,4 @@ mod ch1;
 mod ch2;
 mod ch3;
 mod ch4;
+mod ch5;

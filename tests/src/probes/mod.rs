@@ -18,6 +18,7 @@
 pub mod copy_dir;
 pub mod fork_basics;
 pub mod frame_pipe;
+pub mod mixed_model;
 pub mod parallel_primes;
 pub mod prime_sum;
 pub mod process_queue;
@@ -61,6 +62,7 @@ fn dispatch(args: &ProbeArgs) -> anyhow::Result<()> {
         "copy_dir" => copy_dir::run(probe, rest),
         "fork_basics" => fork_basics::run(probe, rest),
         "frame_pipe" => frame_pipe::run(probe, rest),
+        "mixed_model" => mixed_model::run(probe, rest),
         "parallel_primes" => parallel_primes::run(probe, rest),
         "prime_sum" => prime_sum::run(probe, rest),
         "process_queue" => process_queue::run(probe, rest),

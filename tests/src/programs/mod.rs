@@ -26,6 +26,10 @@
 //! - [`web_server`]: `web-server`, chapter 4's static web server
 //! - [`bench_web`]: `bench-web`, chapter 4's web server against nginx, with
 //!   wrk (`cargo xtask bench web`)
+//! - [`load_gen`]: the program `load-gen`
+//! - [`c10k`]: the program `c10k-server`
+//! - [`multi_core`]: the program `multi-core-server`
+//! - [`mixed_model`]: the program `mixed-server`
 //!
 //! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
 //! single-threaded process: the suite's way to call code that forks.
@@ -34,6 +38,7 @@
 pub mod alternate;
 pub mod bank_transfer;
 pub mod bench_web;
+pub mod c10k;
 pub mod chat;
 pub mod chatbot;
 pub mod compare_models;
@@ -45,6 +50,9 @@ pub mod fork_server;
 pub mod ftp_client;
 pub mod ftp_server;
 pub mod iterative_server;
+pub mod load_gen;
+pub mod mixed_model;
+pub mod multi_core;
 pub mod nonblocking_server;
 pub mod parallel_primes;
 pub mod pool_server;
@@ -125,6 +133,14 @@ pub enum Program {
     WebServer(web_server::Args),
     /// Chapter 4: the web server against nginx, loaded by wrk (`cargo xtask bench web` runs it).
     BenchWeb(bench_web::Args),
+    /// Chapter 5: TODO(author): what `load-gen` does, in one line.
+    LoadGen(load_gen::Args),
+    /// Chapter 5: TODO(author): what `c10k-server` does, in one line.
+    C10kServer(c10k::Args),
+    /// Chapter 5: TODO(author): what `multi-core-server` does, in one line.
+    MultiCoreServer(multi_core::Args),
+    /// Chapter 5: TODO(author): what `mixed-server` does, in one line.
+    MixedServer(mixed_model::Args),
     /// For the suite: run a probe (code that forks) in this fresh process.
     #[command(hide = true)]
     Probe(crate::probes::ProbeArgs),
@@ -164,6 +180,10 @@ impl Program {
             Program::ServeImage(args) => serve_image::run(args),
             Program::WebServer(args) => web_server::run(args),
             Program::BenchWeb(args) => bench_web::run(args),
+            Program::LoadGen(args) => load_gen::run(args),
+            Program::C10kServer(args) => c10k::run(args),
+            Program::MultiCoreServer(args) => multi_core::run(args),
+            Program::MixedServer(args) => mixed_model::run(args),
             Program::Probe(args) => crate::probes::run(args),
         }
     }

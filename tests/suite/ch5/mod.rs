@@ -1,0 +1,6 @@
+//! Chapter 5: high concurrency.
+
+mod c10k;
+mod load_gen;
+mod mixed_model;
+mod multi_core;

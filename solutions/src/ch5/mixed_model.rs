@@ -166,11 +166,11 @@ where
             }
             let timeout =
                 (missing > 0).then(|| next_fork.saturating_duration_since(Instant::now()));
-            match wait_signal(waited, timeout).map_err(SuperviseError::Wait)? {
-                Some(Signal::SIGTERM | Signal::SIGINT) => return Ok(()),
-                // SIGCHLD, or the backoff is over (None).
-                _ => {}
+            let signal = wait_signal(waited, timeout).map_err(SuperviseError::Wait)?;
+            if matches!(signal, Some(Signal::SIGTERM | Signal::SIGINT)) {
+                return Ok(());
             }
+            // SIGCHLD, or the backoff is over (None): reap, then fork.
             // Reap every child that has ended: one SIGCHLD may stand for many.
             loop {
                 let status = match waitpid(None, Some(WaitPidFlag::WNOHANG)) {

@@ -227,8 +227,8 @@ fn the_workers_are_children_of_the_supervisor_asleep_and_none_a_zombie() {
     let sup = start(3, "serve");
     expect_workers(&sup, 3, &[], "nothing else", START_CAUSE);
     // The supervisor itself waits, asleep, rather than polling.
-    let state = procfs::read(sup.pid).map(|p| p.state);
     if !wait_state(sup.pid, WITHIN, |p| p.is_some_and(|p| p.state == 'S')) {
+        let state = procfs::read(sup.pid).map(|p| p.state);
         Report::sent(&sup.sent)
             .expected("the supervisor asleep (state S) while its workers run")
             .got(format!("state {state:?}"))

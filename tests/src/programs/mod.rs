@@ -139,7 +139,7 @@ pub enum Program {
     C10kServer(c10k::Args),
     /// Chapter 5: TODO(author): what `multi-core-server` does, in one line.
     MultiCoreServer(multi_core::Args),
-    /// Chapter 5: TODO(author): what `mixed-server` does, in one line.
+    /// Chapter 5: the event-loop web server in pre-forked workers sharing one listener, under a supervisor.
     MixedServer(mixed_model::Args),
     /// For the suite: run a probe (code that forks) in this fresh process.
     #[command(hide = true)]

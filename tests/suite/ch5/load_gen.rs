@@ -7,11 +7,13 @@
 //! the open loop against the harness's `fixture-http`, stopped with SIGSTOP
 //! for a second mid-run, where the percentiles must show the stall.
 
-use netkit_tests::harness::{Program, Report, Task, sockets_held};
+use netkit_tests::harness::{Liveness, Program, Report, Task, sockets_held};
 use netkit_tests::kit::ch5::load_gen::{self as kit, Pace, Plan, Protocol, Report as Run, Until};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -76,6 +78,8 @@ struct Seen {
     overlapping: AtomicU64,
     /// Statuses other than 200 answered.
     not_ok: AtomicU64,
+    /// The size of the last request (all are the same).
+    request_size: AtomicU64,
 }
 
 /// An HTTP keep-alive server on loopback, a thread per connection, whose
@@ -147,18 +151,21 @@ fn serve(stream: TcpStream, seen: &Seen, reply: &(dyn Fn(u64) -> Reply + Send + 
     let mut line = Vec::new();
     loop {
         // One request: lines up to the empty one.
+        let mut size = 0;
         loop {
             line.clear();
             match reader.read_until(b'\n', &mut line) {
                 Ok(0) | Err(_) => return,
                 Ok(n) => {
                     seen.bytes_in.fetch_add(n as u64, Ordering::AcqRel);
+                    size += n as u64;
                 }
             }
             if line == b"\r\n" {
                 break;
             }
         }
+        seen.request_size.store(size, Ordering::Release);
         let n = seen.requests.fetch_add(1, Ordering::AcqRel);
         let r = reply(n);
         if r.status != 200 {
@@ -215,16 +222,34 @@ fn early_request(reader: &mut BufReader<TcpStream>) -> bool {
     early
 }
 
-/// Runs `plan` on its own thread (a stub's `todo!()` fails the test at
-/// once; a run that never ends fails it within the harness's TIMEOUT).
+/// How long a run of these tests may take: each needs milliseconds, and a
+/// run that never ends (a connection never opened again) must fail well
+/// within the mutant check's 10 s.
+const LIMIT: Duration = Duration::from_secs(5);
+
+/// Runs `plan` on its own thread: a stub's `todo!()` fails the test at
+/// once, a run that does not end within [`LIMIT`] fails it then.
 fn run(plan: &Plan) -> Run {
-    let plan = plan.clone();
-    let task = Task::spawn("load_gen::run", move || kit::run(&plan));
-    match task.join() {
-        Ok(report) => report,
-        Err(e) => Report::sent("load_gen::run(plan)")
+    let (tx, rx) = mpsc::channel();
+    {
+        let plan = plan.clone();
+        std::thread::spawn(move || {
+            let outcome = catch_unwind(AssertUnwindSafe(|| kit::run(&plan)))
+                .map_err(|p| netkit_tests::harness::server::panic_text(&*p));
+            let _ = tx.send(outcome);
+        });
+    }
+    match rx.recv_timeout(LIMIT) {
+        Ok(Ok(Ok(report))) => report,
+        Ok(Ok(Err(e))) => Report::sent(describe(plan))
             .expected("a report")
             .got(format!("the error {e}"))
+            .fail(),
+        Ok(Err(why)) => panic!("load_gen::run panicked: {why}"),
+        Err(_) => Report::sent(describe(plan))
+            .expected(format!("the run to end within {} s (it needs milliseconds)", LIMIT.as_secs()))
+            .got("it was still running")
+            .cause("a connection that failed (closed, timed out, malformed answer) was not opened again, or the count of answers is never reached")
             .fail(),
     }
 }
@@ -271,6 +296,14 @@ fn until_requests_gets_exactly_that_many_answers() {
             .expected("the server asked 50 times")
             .got(format!("{served} requests at the server"))
             .cause("each answer is one request: a request sent after the count was reached is one too many")
+            .fail();
+    }
+    let size = server.count(|s| &s.request_size);
+    if r.bytes_sent != 50 * size {
+        Report::sent(describe(&plan))
+            .expected(format!("50 requests of {size} bytes sent: {} bytes", 50 * size))
+            .got(summary(&r))
+            .cause("a request sent after the count was reached is one too many (an off-by-one in the count of requests to send)")
             .fail();
     }
     let rps = r.requests as f64 / r.elapsed.as_secs_f64();
@@ -598,7 +631,7 @@ fn an_open_loop_shows_a_stalled_server_in_its_percentiles() {
     let begun = Instant::now();
     while sockets_held(fixture.pid()) < connections + 1 && begun.elapsed() < Duration::from_secs(5)
     {
-        if let Err(why) = netkit_tests::harness::Liveness::check(&task) {
+        if let Err(why) = task.check() {
             Report::sent("load_gen::run(open loop) against fixture-http")
                 .expected("the run to connect")
                 .got(why)

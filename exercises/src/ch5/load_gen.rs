@@ -27,6 +27,7 @@ use mio::{Events, Interest, Poll, Token};
 
 pub use hdrhistogram::Histogram;
 
+// ANCHOR: plan
 /// What each request is, and how its answer ends.
 #[derive(Debug, Clone)]
 pub enum Protocol {
@@ -72,6 +73,9 @@ pub struct Plan {
     pub timeout: Duration,
 }
 
+// ANCHOR_END: plan
+
+// ANCHOR: report
 /// Errors, by kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Errors {
@@ -86,6 +90,8 @@ pub struct Errors {
     /// An answer that is not HTTP, or has no `Content-Length`.
     pub malformed: u64,
 }
+
+// ANCHOR_END: report
 
 impl Errors {
     /// All errors, of every kind.
@@ -204,6 +210,7 @@ impl fmt::Display for Report {
     }
 }
 
+// ANCHOR: run
 /// Runs `plan` and measures it.
 ///
 /// Connections are dealt to the threads in turn; each thread runs an event
@@ -222,3 +229,4 @@ pub fn run(plan: &Plan) -> io::Result<Report> {
     // TODO: in open loop, latency is measured from the request's PLANNED time.
     todo!("load-gen: run {plan:?} (book: ch5/load-gen.md, \"Closed loop and open loop\")")
 }
+// ANCHOR_END: run

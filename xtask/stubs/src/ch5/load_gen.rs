@@ -178,7 +178,12 @@ impl fmt::Display for Report {
             human_bytes(self.bytes_sent)
         )?;
         writeln!(f, "Requests/sec: {:.2}", self.requests_per_second())?;
-        writeln!(f, "Latency")?;
+        writeln!(
+            f,
+            "Latency (avg {}, stdev {})",
+            human(Duration::from_secs_f64(self.latency.mean() / 1e6)),
+            human(Duration::from_secs_f64(self.latency.stdev() / 1e6))
+        )?;
         for (name, percent) in [
             ("p50", 50.0),
             ("p90", 90.0),

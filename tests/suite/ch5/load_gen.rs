@@ -508,6 +508,33 @@ fn a_server_that_never_answers_is_a_timeout() {
 }
 
 #[test]
+fn a_refused_connection_is_counted_and_tried_again_later() {
+    // A port nobody listens on: bound, then let go.
+    let addr = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port");
+    let plan = Plan {
+        addr,
+        connections: 2,
+        threads: 1,
+        protocol: Protocol::Http { path: "/".into() },
+        until: Until::Elapsed(Duration::from_millis(300)),
+        pace: Pace::Closed,
+        timeout: Duration::from_secs(1),
+    };
+    let r = run(&plan);
+    // Tried again after a few milliseconds, not in a busy loop: 2
+    // connections for 300 ms make some tens of attempts, not thousands.
+    if r.errors.connect < 2 || r.errors.connect > 400 || r.requests != 0 {
+        Report::sent("run: 2 connections for 300 ms to a port where nobody listens")
+            .expected("errors.connect between 2 and 400 (each refused connect tried again after a few ms), no answers")
+            .got(summary(&r))
+            .cause("a refused connect is an error to count, and to try again after a pause: at once, it spins")
+            .fail();
+    }
+}
+
+#[test]
 fn a_closed_loop_never_has_two_requests_in_flight() {
     let server = Server::start(|_| Reply {
         delay: Duration::from_millis(2),

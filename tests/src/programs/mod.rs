@@ -26,7 +26,8 @@
 //! - [`web_server`]: `web-server`, chapter 4's static web server
 //! - [`bench_web`]: `bench-web`, chapter 4's web server against nginx, with
 //!   wrk (`cargo xtask bench web`)
-//! - [`load_gen`]: the program `load-gen`
+//! - [`load_gen`]: `load-gen`, chapter 5's load generator (and the hidden
+//!   `fixture-http`, the HTTP server its tests stop with SIGSTOP)
 //! - [`c10k`]: the program `c10k-server`
 //! - [`multi_core`]: the program `multi-core-server`
 //! - [`mixed_model`]: the program `mixed-server`
@@ -133,7 +134,7 @@ pub enum Program {
     WebServer(web_server::Args),
     /// Chapter 4: the web server against nginx, loaded by wrk (`cargo xtask bench web` runs it).
     BenchWeb(bench_web::Args),
-    /// Chapter 5: TODO(author): what `load-gen` does, in one line.
+    /// Chapter 5: load a server with keep-alive requests, closed or open loop, and report latencies.
     LoadGen(load_gen::Args),
     /// Chapter 5: TODO(author): what `c10k-server` does, in one line.
     C10kServer(c10k::Args),
@@ -141,6 +142,9 @@ pub enum Program {
     MultiCoreServer(multi_core::Args),
     /// Chapter 5: the event-loop web server in pre-forked workers sharing one listener, under a supervisor.
     MixedServer(mixed_model::Args),
+    /// For the suite: a fixed HTTP keep-alive answer, the server load-gen's tests stop with SIGSTOP.
+    #[command(hide = true)]
+    FixtureHttp(load_gen::FixtureArgs),
     /// For the suite: run a probe (code that forks) in this fresh process.
     #[command(hide = true)]
     Probe(crate::probes::ProbeArgs),
@@ -184,6 +188,7 @@ impl Program {
             Program::C10kServer(args) => c10k::run(args),
             Program::MultiCoreServer(args) => multi_core::run(args),
             Program::MixedServer(args) => mixed_model::run(args),
+            Program::FixtureHttp(args) => load_gen::fixture_http(args),
             Program::Probe(args) => crate::probes::run(args),
         }
     }

@@ -19,7 +19,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 // ---------------------------------------------------------------- the site
 
@@ -89,6 +89,42 @@ impl Reply {
     }
 }
 
+/// How long an answer may take (5 s) before the test gives up: a correct
+/// server answers in milliseconds, and a server that stalls (it stopped
+/// reading, or forgot a request) is then caught in seconds, not at the
+/// harness's TIMEOUT.
+const PATIENCE: Duration = Duration::from_secs(5);
+
+/// The server under test, watched until a deadline: past it, the wait
+/// fails, saying so.
+struct Within<'a> {
+    server: &'a dyn Liveness,
+    until: Instant,
+}
+
+impl<'a> Within<'a> {
+    fn patience(server: &'a dyn Liveness) -> Self {
+        Within {
+            server,
+            until: Instant::now() + PATIENCE,
+        }
+    }
+}
+
+impl Liveness for Within<'_> {
+    fn check(&self) -> Result<(), String> {
+        self.server.check()?;
+        if Instant::now() >= self.until {
+            return Err(format!(
+                "nothing more within {} s: the server stalled (a request not answered, a socket \
+                 not read on until WouldBlock, a connection left in the table?)",
+                PATIENCE.as_secs()
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// A client played by the test over one connection.
 pub(super) struct Client<'a> {
     peer: TcpPeer,
@@ -116,8 +152,9 @@ impl<'a> Client<'a> {
     /// `Content-Length` body bytes (none for a HEAD's).
     pub fn reply(&mut self, head_only: bool, what: &str) -> Reply {
         let mut head = Vec::new();
+        let watch = Within::patience(self.server);
         while !head.ends_with(b"\r\n\r\n") {
-            match self.peer.try_read_exact(1, self.server) {
+            match self.peer.try_read_exact(1, &watch) {
                 Ok(byte) => head.extend_from_slice(&byte),
                 Err((_, why)) => self.fail(what, &head, &why),
             }
@@ -151,7 +188,7 @@ impl<'a> Client<'a> {
             self.fail(what, &head, "no Content-Length");
         };
         if !head_only {
-            match self.peer.try_read_exact(length, self.server) {
+            match self.peer.try_read_exact(length, &watch) {
                 Ok(body) => reply.body = body,
                 Err((got, why)) => self.fail(
                     what,
@@ -186,7 +223,8 @@ impl<'a> Client<'a> {
 
     /// The server closes the connection, sending nothing more.
     pub fn expect_closed(&mut self, what: &str) {
-        self.peer.expect_closed(self.server, what);
+        self.peer
+            .expect_closed(&Within::patience(self.server), what);
     }
 }
 
@@ -569,7 +607,7 @@ pub(super) mod wire {
         // The server learns of the close when it reads it; until then a new
         // connection may still get 503. Bounded retries.
         let mut last = String::new();
-        let served = wait_for(&server, || {
+        let served = wait_for(&Within::patience(&server), || {
             let mut again = Client::connect(addr, &server);
             again.send(&get("/"));
             let reply = again.reply(false, "an answer");

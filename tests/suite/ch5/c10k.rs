@@ -7,7 +7,7 @@
 //! server's memory per connection measured.
 //!
 //! The wire tests ([`wire`]) take the way to start a server as an argument,
-//! so that `multi-core`'s suite runs the same tests against its server.
+//! so that the multi-core server still to come can run the same tests.
 
 use netkit_tests::harness::{
     Liveness, Program, Report, ServerThread, TcpPeer, machine_lock, resident_memory, show,
@@ -247,7 +247,7 @@ pub(super) fn expect(reply: &Reply, sent: &str, status: u16, body: &[u8], cause:
 // ---------------------------------------------------------------- the wire tests
 
 /// The tests over the wire, each given the way to start its server: run
-/// here against `c10k::serve`, and by `multi-core`'s suite against its own.
+/// here against `c10k::serve` (and, when it comes, the multi-core server).
 pub(super) mod wire {
     use super::*;
 

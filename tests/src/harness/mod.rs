@@ -107,7 +107,7 @@ pub use deadlock::{Blocked, DeadlockWatch};
 pub use liveness::{Liveness, wait_for};
 pub use measure::{Measured, peak_memory, run_measured, stderr_gist};
 pub use net::{TcpPeer, UdpPeer, loopback_listener, loopback_udp};
-pub use nginx::{Nginx, nginx_or_skip};
+pub use nginx::{Nginx, Shape as NginxShape, nginx_or_skip};
 pub use probe::{ProbeRun, probe, probe_allowing_failure};
 pub use program::{Finished, Program};
 pub use recording::{Recording, RecordingServer};
@@ -118,7 +118,7 @@ pub use task::Task;
 pub use tools::Tool;
 pub use trickle::Trickle;
 pub use watchdog::watchdog;
-pub use wrk::{WrkReport, wrk};
+pub use wrk::{WrkReport, wrk, wrk_threads};
 
 use std::time::Duration;
 

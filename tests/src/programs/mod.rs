@@ -28,7 +28,8 @@
 //!   wrk (`cargo xtask bench web`)
 //! - [`bench_models`]: `bench-models`, every model of chapters 3 to 5 (and
 //!   nginx) under the kit's load generator, with charts (`cargo xtask bench`)
-//! - [`load_gen`]: the program `load-gen`
+//! - [`load_gen`]: `load-gen`, chapter 5's load generator (and the hidden
+//!   `fixture-http`, the HTTP server its tests stop with SIGSTOP)
 //! - [`c10k`]: the program `c10k-server`
 //! - [`multi_core`]: the program `multi-core-server`
 //! - [`mixed_model`]: the program `mixed-server`
@@ -138,7 +139,7 @@ pub enum Program {
     BenchWeb(bench_web::Args),
     /// Chapter 5: every server model and nginx under the kit's load generator, with charts (`cargo xtask bench`).
     BenchModels(bench_models::Args),
-    /// Chapter 5: TODO(author): what `load-gen` does, in one line.
+    /// Chapter 5: load a server with keep-alive requests, closed or open loop, and report latencies.
     LoadGen(load_gen::Args),
     /// Chapter 5: TODO(author): what `c10k-server` does, in one line.
     C10kServer(c10k::Args),
@@ -146,6 +147,9 @@ pub enum Program {
     MultiCoreServer(multi_core::Args),
     /// Chapter 5: TODO(author): what `mixed-server` does, in one line.
     MixedServer(mixed_model::Args),
+    /// For the suite: a fixed HTTP keep-alive answer, the server load-gen's tests stop with SIGSTOP.
+    #[command(hide = true)]
+    FixtureHttp(load_gen::FixtureArgs),
     /// For the suite: run a probe (code that forks) in this fresh process.
     #[command(hide = true)]
     Probe(crate::probes::ProbeArgs),
@@ -190,6 +194,7 @@ impl Program {
             Program::C10kServer(args) => c10k::run(args),
             Program::MultiCoreServer(args) => multi_core::run(args),
             Program::MixedServer(args) => mixed_model::run(args),
+            Program::FixtureHttp(args) => load_gen::fixture_http(args),
             Program::Probe(args) => crate::probes::run(args),
         }
     }

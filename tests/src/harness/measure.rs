@@ -21,6 +21,22 @@ pub fn peak_memory(pid: u32) -> u64 {
         .unwrap_or_else(|| panic!("no `VmHWM: N kB` line in {path}"))
 }
 
+/// The resident memory now (`VmRSS`) of the running process `pid`, in
+/// bytes, from `/proc/<pid>/status`.
+#[track_caller]
+pub fn resident_memory(pid: u32) -> u64 {
+    let path = format!("/proc/{pid}/status");
+    let status =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path} failed: {e}"));
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().strip_suffix("kB"))
+        .and_then(|kib| kib.trim().parse::<u64>().ok())
+        .map(|kib| kib * 1024)
+        .unwrap_or_else(|| panic!("no `VmRSS: N kB` line in {path}"))
+}
+
 /// A runner program that ran to its end.
 #[derive(Debug)]
 pub struct Measured {

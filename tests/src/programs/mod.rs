@@ -141,7 +141,7 @@ pub enum Program {
     BenchModels(bench_models::Args),
     /// Chapter 5: load a server with keep-alive requests, closed or open loop, and report latencies.
     LoadGen(load_gen::Args),
-    /// Chapter 5: TODO(author): what `c10k-server` does, in one line.
+    /// Chapter 5: a site held in memory, served by one event loop to ten thousand connections.
     C10kServer(c10k::Args),
     /// Chapter 5: TODO(author): what `multi-core-server` does, in one line.
     MultiCoreServer(multi_core::Args),

@@ -145,7 +145,7 @@ pub enum Program {
     C10kServer(c10k::Args),
     /// Chapter 5: TODO(author): what `multi-core-server` does, in one line.
     MultiCoreServer(multi_core::Args),
-    /// Chapter 5: TODO(author): what `mixed-server` does, in one line.
+    /// Chapter 5: the event-loop web server in pre-forked workers sharing one listener, under a supervisor.
     MixedServer(mixed_model::Args),
     /// For the suite: a fixed HTTP keep-alive answer, the server load-gen's tests stop with SIGSTOP.
     #[command(hide = true)]

@@ -1,11 +1,12 @@
 //! `bench-models`: every server model of chapters 3 to 5 under the kit's
 //! own load generator, and nginx beside them when it is installed, in one
 //! run, on loopback. For each model in turn: start it (this same binary, or
-//! the harness's [`Nginx`]), check that it answers, load it at rising numbers
-//! of connections (closed loop, `--seconds` each) and record requests per
-//! second, p99 and errors; then open idle connections, step by step (100,
-//! 1 000, 10 000 for the event loops and nginx), each answered once and left
-//! open, and record the server's resident memory per connection. At the end:
+//! the harness's [`Nginx`]), check that it answers, open idle connections,
+//! step by step (100, 1 000, 10 000 for the event loops and nginx), each
+//! answered once and left open, and record the server's resident memory per
+//! connection; close them, then load it at rising numbers of connections
+//! (closed loop, `--seconds` each) and record requests per second, p99 and
+//! errors. At the end:
 //! the tables, the chapter's ratios, and with `--out-dir` the book's page
 //! include (`models.md`) and three SVG charts. `cargo xtask bench` builds
 //! this binary in release with the reference and runs it.
@@ -186,7 +187,13 @@ fn models(cores: usize) -> Vec<Model> {
         ),
         kit(
             "c10k-server",
-            &["c10k-server", "--root", "{root}"],
+            &[
+                "c10k-server",
+                "--root",
+                "{root}",
+                "--max-connections",
+                "12000",
+            ],
             true,
             EVENT_LOOPS,
             IDLE_MANY,
@@ -446,6 +453,19 @@ fn measure_model(model: &Model, args: &Args, root: &Path, nginx: Option<&Path>) 
             return result;
         }
     };
+    // The memory first, on the fresh server: after a load, memory its
+    // allocator keeps from the load's connections would hide what an idle
+    // connection costs. The idle connections are closed before the load.
+    if !model.idle.is_empty() {
+        match idle_memory(&mut server, model.http, model.idle) {
+            Ok(memory) => result.memory = memory,
+            Err(why) => {
+                eprintln!("{}: memory not measured: {why}", model.label);
+                result.failure = Some(format!("memory: {why}"));
+                return result;
+            }
+        }
+    }
     let protocol = protocol(model.http);
     for &connections in model.connections {
         eprint!("{}: {connections} connections: ", model.label);
@@ -468,16 +488,6 @@ fn measure_model(model: &Model, args: &Args, root: &Path, nginx: Option<&Path>) 
                 eprintln!("failed: {why}");
                 result.failure = Some(why);
                 break;
-            }
-        }
-    }
-    // The memory needs no load generator: measured while the server stands.
-    if !model.idle.is_empty() && server.alive().is_ok() {
-        match idle_memory(&mut server, model.http, model.idle) {
-            Ok(memory) => result.memory = memory,
-            Err(why) => {
-                eprintln!("{}: memory not measured: {why}", model.label);
-                result.failure.get_or_insert(format!("memory: {why}"));
             }
         }
     }

@@ -171,9 +171,9 @@ pub fn report(facts: &Facts, results: &[ModelResult], ratios: &[Ratio]) -> Strin
         " Each model is loaded by the kit's load generator (`load-gen`), closed loop, \
          {t} thread{tp}, {s} s per connection count, on loopback: a line echo \
          ({line} bytes) for chapter 3's servers, `GET /index.html` (1 KiB, keep-alive) \
-         for the web servers and nginx. Then idle connections are opened, each answered \
-         once and left open, and the server's resident memory (the PSS of all its \
-         processes) is read. The run took {took} s.\n\n",
+         for the web servers and nginx. Before the load, on the fresh server, idle \
+         connections are opened, each answered once and left open, and the growth of the \
+         server's resident memory (the PSS of all its processes) is read. The run took {took} s.\n\n",
         t = facts.threads,
         tp = if facts.threads == 1 { "" } else { "s" },
         s = facts.seconds,

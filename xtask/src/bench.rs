@@ -2,8 +2,8 @@
 //! ones, on this machine, in one run. Each target is a program of the
 //! runner (tests/src/programs/bench_*), built in release with the reference
 //! solutions, the way `cargo xtask run --solutions --release` builds it (the
-//! same flags, so the same build is reused). Chapter 5's `qps` and `c10k`
-//! are to come as further targets.
+//! same flags, so the same build is reused). With no target (or `models`):
+//! chapter 5's comparison of every server model, `bench-models`.
 
 use crate::suite::{Kit, cargo};
 use anyhow::{Result, bail};
@@ -24,7 +24,42 @@ pub enum Target {
     /// and nginx (`sudo apt-get install nginx-light wrk`): without them it
     /// says what is missing and measures what it can.
     Web(WebArgs),
+    /// Every server model of chapters 3 to 5, and nginx when installed,
+    /// under the kit's load generator (what `cargo xtask bench` alone runs).
+    ///
+    /// Each model at rising numbers of connections (`--seconds` each):
+    /// requests/s, p99, errors; then its resident memory per idle
+    /// connection at 100, 1 000 and 10 000 connections; then the chapter's
+    /// ratios (against nginx, and the load generator against wrk), a ratio
+    /// skipped plainly when nginx or wrk is missing. About 2 minutes on 2
+    /// cores, once built. `--write` writes the table and SVG charts into
+    /// book/src/ch5/measured/, which chapter 5's page "Measuring the
+    /// models" includes.
+    Models(ModelsArgs),
 }
+
+/// `cargo xtask bench [models] [--seconds 2] [--threads 1] [--models NAME,…] [--write]`
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ModelsArgs {
+    /// How long each load run lasts, in seconds.
+    #[arg(long, default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub seconds: u32,
+    /// The load generator's threads (and wrk's, for the comparison).
+    #[arg(long, default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=16))]
+    pub threads: u32,
+    /// Only these models (`epoll-server,nginx-1`, …); all by default.
+    #[arg(long, value_delimiter = ',')]
+    pub models: Vec<String>,
+    /// Also write the table and the charts into book/src/ch5/measured/,
+    /// which chapter 5's page "Measuring the models" includes.
+    #[arg(long)]
+    pub write: bool,
+}
+
+/// The folder `bench --write` writes into, from the kit's root.
+pub const MODELS_DIR: &str = "book/src/ch5/measured";
 
 /// `cargo xtask bench web [--seconds 10] [--connections 64] [--rounds 3] [--write]`
 #[derive(Debug, clap::Args)]
@@ -91,6 +126,24 @@ fn runner_args(root: &Path, target: &Target, typed: &str) -> Vec<OsString> {
             if web.write {
                 args.push("--out".into());
                 args.push(root.join(WEB_TABLE).into());
+            }
+        }
+        Target::Models(models) => {
+            args.extend(
+                [
+                    "bench-models".to_string(),
+                    format!("--seconds={}", models.seconds),
+                    format!("--threads={}", models.threads),
+                    format!("--command={typed}"),
+                ]
+                .map(OsString::from),
+            );
+            if !models.models.is_empty() {
+                args.push(format!("--models={}", models.models.join(",")).into());
+            }
+            if models.write {
+                args.push("--out-dir".into());
+                args.push(root.join(MODELS_DIR).into());
             }
         }
     }
@@ -165,11 +218,35 @@ mod tests {
     }
 
     #[test]
+    fn bench_models_runs_the_reference_runner_and_writes_the_chapters_folder() {
+        let args = args_for(&["models", "--write"]);
+        assert_eq!(
+            &args[11..],
+            [
+                "bench-models",
+                "--seconds=2",
+                "--threads=1",
+                "--command=cargo xtask bench web --write",
+                "--out-dir",
+                "/kit/book/src/ch5/measured",
+            ],
+            "2 s a point, one thread, the book's folder"
+        );
+        let only = args_for(&["models", "--models", "epoll-server,nginx-1"]);
+        assert_eq!(
+            only.last().map(String::as_str),
+            Some("--models=epoll-server,nginx-1")
+        );
+    }
+
+    #[test]
     fn out_of_range_flags_are_refused_before_anything_builds() {
         for words in [
             &["web", "--seconds", "0"][..],
             &["web", "--rounds", "10"],
             &["web", "--connections", "0"],
+            &["models", "--seconds", "0"],
+            &["models", "--threads", "17"],
             &["qps"],
         ] {
             assert!(

@@ -9,7 +9,9 @@
 //! - [`hint`]: `hint`, one hint at a time.
 //! - [`grade`]: `grade`, a submission's points, each test isolated.
 //! - [`run`]: `run`, the runner's programs and the book's demos.
-//! - [`bench`]: `bench web`, the kit's web server against nginx, with wrk.
+//! - [`bench`]: `bench` (every server model of chapters 3 to 5, and nginx,
+//!   under the kit's load generator) and `bench web` (the web server against
+//!   nginx, with wrk).
 //! - [`selftest`]: `test`, the kit's own checks.
 //! - [`stability`]: `check all` repeated gives the same states (a check of `test`).
 //! - [`mutants`]: `mutants`, and the check that the suite catches wrong code.
@@ -117,14 +119,19 @@ enum Command {
         #[arg(allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// Measure a server of the kit against a well-kept one: `cargo xtask bench web [--write]`.
+    /// Measure the kit's servers: `cargo xtask bench [--write]` (every model of chapters 3 to 5, and nginx), `bench web [--write]`.
     ///
     /// Builds the runner in release with the reference solutions (as `run
     /// --solutions --release`) and runs the measurement; timings are never
     /// part of `cargo xtask test`.
+    #[command(args_conflicts_with_subcommands = true)]
     Bench {
+        /// `web`, or `models` (the default).
         #[command(subcommand)]
-        target: bench::Target,
+        target: Option<bench::Target>,
+        /// `cargo xtask bench`'s flags are those of `bench models`.
+        #[command(flatten)]
+        models: bench::ModelsArgs,
     },
     /// For teachers: grade a student's submission, each test isolated, with points from kit.toml.
     #[command(
@@ -295,7 +302,8 @@ fn run_command(command: Command) -> Result<bool> {
             &args,
         )
         .map(|()| true),
-        Command::Bench { target } => {
+        Command::Bench { target, models } => {
+            let target = target.unwrap_or(bench::Target::Models(models));
             let typed: Vec<String> = std::env::args().skip(1).collect();
             bench::bench(&root, &target, &format!("cargo xtask {}", typed.join(" "))).map(|()| true)
         }

@@ -109,7 +109,7 @@ pub use liveness::{Liveness, wait_for};
 pub use lock::{MachineLock, machine_lock};
 pub use measure::{Measured, peak_memory, resident_memory, run_measured, stderr_gist};
 pub use net::{TcpPeer, UdpPeer, loopback_listener, loopback_udp};
-pub use nginx::{Nginx, nginx_or_skip};
+pub use nginx::{Nginx, Shape as NginxShape, nginx_or_skip};
 pub use probe::{ProbeRun, probe, probe_allowing_failure};
 pub use program::{Finished, Program};
 pub use recording::{Recording, RecordingServer};
@@ -120,7 +120,7 @@ pub use task::Task;
 pub use tools::Tool;
 pub use trickle::Trickle;
 pub use watchdog::watchdog;
-pub use wrk::{WrkReport, wrk};
+pub use wrk::{WrkReport, wrk, wrk_threads};
 
 use std::time::Duration;
 

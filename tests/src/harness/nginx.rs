@@ -16,6 +16,25 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+/// How many worker processes nginx runs, and how many connections each may
+/// hold (`worker_processes`, `worker_connections`, and the descriptors
+/// `worker_rlimit_nofile` grants for them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    pub workers: usize,
+    pub connections: usize,
+}
+
+impl Default for Shape {
+    /// One worker, 1024 connections: nginx's own default size of a worker.
+    fn default() -> Shape {
+        Shape {
+            workers: 1,
+            connections: 1024,
+        }
+    }
+}
+
 /// How many ports to try when others keep taking the reserved one.
 const ATTEMPTS: usize = 5;
 
@@ -33,12 +52,24 @@ impl Nginx {
     /// connections. Panics with nginx's own words if it cannot start.
     #[track_caller]
     pub fn serve(nginx: &Path, root: &Path) -> Nginx {
-        Nginx::serve_on(nginx, root, free_port)
+        Nginx::serve_on(nginx, root, Shape::default(), free_port)
+    }
+
+    /// [`Nginx::serve`] with `shape`'s workers and connections per worker
+    /// (a benchmark's nginx: one worker per core, ten thousand connections).
+    #[track_caller]
+    pub fn serve_shaped(nginx: &Path, root: &Path, shape: Shape) -> Nginx {
+        Nginx::serve_on(nginx, root, shape, free_port)
     }
 
     /// [`Nginx::serve`] on the ports `next_port` gives, one per attempt.
     #[track_caller]
-    fn serve_on(nginx: &Path, root: &Path, mut next_port: impl FnMut() -> u16) -> Nginx {
+    fn serve_on(
+        nginx: &Path,
+        root: &Path,
+        shape: Shape,
+        mut next_port: impl FnMut() -> u16,
+    ) -> Nginx {
         let root = root
             .canonicalize()
             .unwrap_or_else(|e| panic!("nginx's root {}: {e}", root.display()));
@@ -47,7 +78,8 @@ impl Nginx {
             let port = next_port();
             let dir = tempfile::tempdir().expect("a temporary folder for nginx");
             let conf = dir.path().join("nginx.conf");
-            std::fs::write(&conf, config(dir.path(), &root, port)).expect("write nginx.conf");
+            std::fs::write(&conf, config(dir.path(), &root, port, shape))
+                .expect("write nginx.conf");
             let mut command = Command::new(nginx);
             command
                 .arg("-p")
@@ -140,7 +172,7 @@ fn wait_accepting(program: &Program, addr: SocketAddr, pid_file: &Path) -> Resul
 }
 
 /// The whole configuration: nothing from /etc/nginx.
-fn config(dir: &Path, root: &Path, port: u16) -> String {
+fn config(dir: &Path, root: &Path, port: u16, shape: Shape) -> String {
     let d = |name: &str| -> PathBuf { dir.join(name) };
     // As root, the worker would become `nobody`, who cannot read a test's
     // private temporary folder.
@@ -151,9 +183,10 @@ fn config(dir: &Path, root: &Path, port: u16) -> String {
     format!(
         "{user}daemon off;
 master_process on;
-worker_processes 1;
+worker_processes {workers};
+worker_rlimit_nofile {nofile};
 pid {pid};
-events {{ worker_connections 1024; }}
+events {{ worker_connections {connections}; }}
 http {{
     access_log off;
     sendfile on;
@@ -184,6 +217,10 @@ http {{
     }}
 }}
 ",
+        workers = shape.workers,
+        connections = shape.connections,
+        // Each connection a descriptor, and a few for the listener and logs.
+        nofile = shape.connections + 64,
         pid = d("nginx.pid").display(),
         body = d("body").display(),
         proxy = d("proxy").display(),
@@ -248,7 +285,9 @@ mod tests {
         let taken = TcpListener::bind("127.0.0.1:0").expect("bind a listener");
         let taken_port = taken.local_addr().expect("its address").port();
         let mut ports = vec![free_port(), taken_port];
-        let nginx = Nginx::serve_on(&path, site.path(), || ports.pop().expect("a port"));
+        let nginx = Nginx::serve_on(&path, site.path(), Shape::default(), || {
+            ports.pop().expect("a port")
+        });
         assert_ne!(
             nginx.addr().port(),
             taken_port,

@@ -43,8 +43,20 @@ impl WrkReport {
 /// report cannot be read.
 #[track_caller]
 pub fn wrk(wrk: &Path, url: &str, connections: u32, seconds: u32) -> WrkReport {
+    wrk_threads(wrk, url, 1, connections, seconds)
+}
+
+/// [`wrk`] on `threads` threads (`-t{threads}`).
+#[track_caller]
+pub fn wrk_threads(
+    wrk: &Path,
+    url: &str,
+    threads: u32,
+    connections: u32,
+    seconds: u32,
+) -> WrkReport {
     let args = [
-        "-t1".to_string(),
+        format!("-t{threads}"),
         format!("-c{connections}"),
         format!("-d{seconds}s"),
         "--latency".to_string(),

@@ -26,6 +26,8 @@
 //! - [`web_server`]: `web-server`, chapter 4's static web server
 //! - [`bench_web`]: `bench-web`, chapter 4's web server against nginx, with
 //!   wrk (`cargo xtask bench web`)
+//! - [`bench_models`]: `bench-models`, every model of chapters 3 to 5 (and
+//!   nginx) under the kit's load generator, with charts (`cargo xtask bench`)
 //! - [`load_gen`]: `load-gen`, chapter 5's load generator (and the hidden
 //!   `fixture-http`, the HTTP server its tests stop with SIGSTOP)
 //! - [`c10k`]: the program `c10k-server`
@@ -37,6 +39,7 @@
 
 pub mod alternate;
 pub mod bank_transfer;
+pub mod bench_models;
 pub mod bench_web;
 pub mod c10k;
 pub mod chat;
@@ -132,6 +135,8 @@ pub enum Program {
     WebServer(web_server::Args),
     /// Chapter 4: the web server against nginx, loaded by wrk (`cargo xtask bench web` runs it).
     BenchWeb(bench_web::Args),
+    /// Chapter 5: every server model and nginx under the kit's load generator, with charts (`cargo xtask bench`).
+    BenchModels(bench_models::Args),
     /// Chapter 5: load a server with keep-alive requests, closed or open loop, and report latencies.
     LoadGen(load_gen::Args),
     /// Chapter 5: a site held in memory, served by one event loop to ten thousand connections.
@@ -180,6 +185,7 @@ impl Program {
             Program::ServeImage(args) => serve_image::run(args),
             Program::WebServer(args) => web_server::run(args),
             Program::BenchWeb(args) => bench_web::run(args),
+            Program::BenchModels(args) => bench_models::run(args),
             Program::LoadGen(args) => load_gen::run(args),
             Program::C10kServer(args) => c10k::run(args),
             Program::MixedServer(args) => mixed_model::run(args),

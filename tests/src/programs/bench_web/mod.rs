@@ -16,7 +16,7 @@
 //! without nginx, the kit's server alone; it says which, and how to install
 //! what is missing, and exits 0.
 
-mod table;
+pub(crate) mod table;
 
 use crate::harness::{Liveness, Nginx, Program, TIMEOUT, Tool, WrkReport, XorShift, wrk};
 use anyhow::Context;
@@ -257,7 +257,7 @@ fn start_kit_server(root: &Path) -> Result<(Program, SocketAddr), String> {
 
 /// One GET of each file, to see that the server sends it whole with 200,
 /// before any figure is taken: a server that answers 404 fast is not fast.
-fn check_serves(addr: SocketAddr) -> Result<(), String> {
+pub(crate) fn check_serves(addr: SocketAddr) -> Result<(), String> {
     for file in FILES {
         let (status, body) = get(addr, file.name)
             .map_err(|e| format!("GET /{} from {addr} failed: {e}", file.name))?;
@@ -299,7 +299,7 @@ fn get(addr: SocketAddr, name: &str) -> std::io::Result<(u16, usize)> {
 
 /// The site, in a temporary folder: `index.html` of exactly 1 KiB and
 /// `big.bin` of 100 KiB of reproducible random bytes.
-fn write_site() -> anyhow::Result<tempfile::TempDir> {
+pub(crate) fn write_site() -> anyhow::Result<tempfile::TempDir> {
     let dir = tempfile::tempdir().context("creating a folder for the site")?;
     for file in FILES {
         let bytes = if file.name.ends_with(".html") {
@@ -324,7 +324,7 @@ fn page(size: usize) -> Vec<u8> {
 }
 
 /// `/proc/loadavg`'s three averages: `1.72 / 1.21 / 3.33`.
-fn load_average() -> String {
+pub(crate) fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" / "))
@@ -335,7 +335,7 @@ fn load_average() -> String {
 /// and exits 1, nginx on stderr): the word after `name` in
 /// `wrk debian/4.1.0-3+b2 [epoll] …` or `nginx version: nginx/1.22.1`,
 /// without a `…/` before it. Bounded like every child of the harness.
-fn version(path: &Path, arg: &str) -> String {
+pub(crate) fn version(path: &Path, arg: &str) -> String {
     let mut command = Command::new(path);
     command.arg(arg);
     let line = format!("{} {arg}", path.display());
@@ -420,7 +420,7 @@ fn report(facts: &Facts) -> String {
     text
 }
 
-fn cpu_model() -> String {
+pub(crate) fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|info| {
@@ -435,7 +435,7 @@ fn cpu_model() -> String {
 /// and gives its message as an error instead, without the panic's own
 /// report on stderr. Whatever the call had started is dropped as it
 /// unwinds: a [`Program`] kills and reaps its group then.
-fn caught<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+pub(crate) fn caught<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));

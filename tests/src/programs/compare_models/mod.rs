@@ -4,9 +4,9 @@
 //! prints one row per run. Every run is bounded: at most 10 s to settle, the
 //! measured phase (`--millis`), at most 5 000 clients.
 
-mod footprint;
+pub(crate) mod footprint;
 mod load;
-mod server;
+pub(crate) mod server;
 
 use anyhow::{Context, bail};
 use footprint::Footprint;

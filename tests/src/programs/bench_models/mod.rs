@@ -200,14 +200,6 @@ fn models(cores: usize) -> Vec<Model> {
             None,
         ),
         kit(
-            "multi-core-server",
-            &["multi-core-server", "--root", "{root}", "--loops", &loops],
-            true,
-            EVENT_LOOPS,
-            IDLE_MANY,
-            None,
-        ),
-        kit(
             "mixed-server",
             &["mixed-server", "--root", "{root}", "--workers", &loops],
             true,
@@ -286,10 +278,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             nginx_path.as_deref(),
         ));
     }
-    let wrk_check = match &wrk_path {
-        Some(path) => Some(load_gen_against_wrk(path, &args, site.path())),
-        None => None,
-    };
+    let wrk_check = wrk_path
+        .as_ref()
+        .map(|path| load_gen_against_wrk(path, &args, site.path()));
 
     let facts = table::Facts {
         command: &command,
@@ -714,7 +705,6 @@ mod tests {
             "epoll-server",
             "web-server",
             "c10k-server",
-            "multi-core-server",
             "mixed-server",
             "nginx-1",
             "nginx-2",

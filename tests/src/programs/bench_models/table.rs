@@ -75,10 +75,6 @@ pub struct Facts<'a> {
     pub took: Duration,
 }
 
-/// The first words of the book's file.
-#[cfg(test)]
-pub const MEASURED_BY: &str = "Measured by `cargo xtask bench";
-
 /// The chapter's ratios, from the results (and the load-gen against wrk
 /// comparison: `(load-gen's req/s, wrk's)`).
 pub fn ratios(

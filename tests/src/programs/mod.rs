@@ -31,6 +31,7 @@
 //! - [`load_gen`]: `load-gen`, chapter 5's load generator (and the hidden
 //!   `fixture-http`, the HTTP server its tests stop with SIGSTOP)
 //! - [`c10k`]: the program `c10k-server`
+//! - [`multi_core`]: the program `multi-core-server`
 //! - [`mixed_model`]: the program `mixed-server`
 //!
 //! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
@@ -55,6 +56,7 @@ pub mod ftp_server;
 pub mod iterative_server;
 pub mod load_gen;
 pub mod mixed_model;
+pub mod multi_core;
 pub mod nonblocking_server;
 pub mod parallel_primes;
 pub mod pool_server;
@@ -141,6 +143,8 @@ pub enum Program {
     LoadGen(load_gen::Args),
     /// Chapter 5: a site held in memory, served by one event loop to ten thousand connections.
     C10kServer(c10k::Args),
+    /// Chapter 5: the c10k server with one event loop per core, each on its own SO_REUSEPORT listener.
+    MultiCoreServer(multi_core::Args),
     /// Chapter 5: the event-loop web server in pre-forked workers sharing one listener, under a supervisor.
     MixedServer(mixed_model::Args),
     /// For the suite: a fixed HTTP keep-alive answer, the server load-gen's tests stop with SIGSTOP.
@@ -188,6 +192,7 @@ impl Program {
             Program::BenchModels(args) => bench_models::run(args),
             Program::LoadGen(args) => load_gen::run(args),
             Program::C10kServer(args) => c10k::run(args),
+            Program::MultiCoreServer(args) => multi_core::run(args),
             Program::MixedServer(args) => mixed_model::run(args),
             Program::FixtureHttp(args) => load_gen::fixture_http(args),
             Program::Probe(args) => crate::probes::run(args),

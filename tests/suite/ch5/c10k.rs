@@ -7,7 +7,7 @@
 //! server's memory per connection measured.
 //!
 //! The wire tests ([`wire`]) take the way to start a server as an argument,
-//! so that the multi-core server still to come can run the same tests.
+//! so that `multi-core`'s suite runs the same tests against its server.
 
 use netkit_tests::harness::{
     Liveness, Program, Report, ServerThread, TcpPeer, machine_lock, resident_memory, show,
@@ -48,7 +48,7 @@ fn start_c10k(site: Arc<Site>, config: Config) -> (ServerThread, SocketAddr) {
     })
 }
 
-fn config() -> Config {
+pub(super) fn config() -> Config {
     Config {
         max_connections: 1000,
         idle: Duration::from_secs(60),
@@ -93,17 +93,17 @@ impl Reply {
 /// server answers in milliseconds, and a server that stalls (it stopped
 /// reading, or forgot a request) is then caught in seconds, not at the
 /// harness's TIMEOUT.
-const PATIENCE: Duration = Duration::from_secs(5);
+pub(super) const PATIENCE: Duration = Duration::from_secs(5);
 
 /// The server under test, watched until a deadline: past it, the wait
 /// fails, saying so.
-struct Within<'a> {
+pub(super) struct Within<'a> {
     server: &'a dyn Liveness,
     until: Instant,
 }
 
 impl<'a> Within<'a> {
-    fn patience(server: &'a dyn Liveness) -> Self {
+    pub fn patience(server: &'a dyn Liveness) -> Self {
         Within {
             server,
             until: Instant::now() + PATIENCE,
@@ -247,11 +247,11 @@ pub(super) fn expect(reply: &Reply, sent: &str, status: u16, body: &[u8], cause:
 // ---------------------------------------------------------------- the wire tests
 
 /// The tests over the wire, each given the way to start its server: run
-/// here against `c10k::serve` (and, when it comes, the multi-core server).
+/// here against `c10k::serve`, and by `multi-core`'s suite against its own.
 pub(super) mod wire {
     use super::*;
 
-    const INDEX: &[u8] = b"<!doctype html><p>the index</p>\n";
+    pub const INDEX: &[u8] = b"<!doctype html><p>the index</p>\n";
 
     pub fn get_and_head(start: Start) {
         let site = test_site();
@@ -639,16 +639,43 @@ fn other_methods_are_405() {
     wire::other_methods_are_405(start_c10k);
 }
 
+/// The requests a server refuses, with their status: shared with
+/// `multi-core`'s suite, which runs them all against its server.
+pub(super) fn bad_requests() -> [(&'static str, Vec<u8>, u16); 7] {
+    [
+        ("a bare LF", b"GET / HTTP/1.1\nHost: test\n\n".to_vec(), 400),
+        (
+            "a body",
+            b"GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello".to_vec(),
+            400,
+        ),
+        (
+            "chunked",
+            b"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".to_vec(),
+            400,
+        ),
+        ("no version", b"GET /\r\n\r\n".to_vec(), 400),
+        ("another version", b"GET / HTTP/2.0\r\n\r\n".to_vec(), 400),
+        (
+            "a header without a colon",
+            b"GET / HTTP/1.1\r\nHost test\r\n\r\n".to_vec(),
+            400,
+        ),
+        ("a head over 8 KiB", long_head(), 431),
+    ]
+}
+
 #[rstest]
-#[case::a_bare_lf(b"GET / HTTP/1.1\nHost: test\n\n", 400)]
-#[case::a_body(b"GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", 400)]
-#[case::chunked(b"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400)]
-#[case::no_version(b"GET /\r\n\r\n", 400)]
-#[case::another_version(b"GET / HTTP/2.0\r\n\r\n", 400)]
-#[case::a_header_without_colon(b"GET / HTTP/1.1\r\nHost test\r\n\r\n", 400)]
-#[case::a_head_over_8_kib(&long_head(), 431)]
-fn bad_request_is_refused_and_closed(#[case] request: &[u8], #[case] status: u16) {
-    wire::bad_request_is_refused_and_closed(start_c10k, request, status);
+#[case::a_bare_lf(0)]
+#[case::a_body(1)]
+#[case::chunked(2)]
+#[case::no_version(3)]
+#[case::another_version(4)]
+#[case::a_header_without_colon(5)]
+#[case::a_head_over_8_kib(6)]
+fn bad_request_is_refused_and_closed(#[case] n: usize) {
+    let (_, request, status) = &bad_requests()[n];
+    wire::bad_request_is_refused_and_closed(start_c10k, request, *status);
 }
 
 /// A head of 9 KiB: one header of 9000 bytes.
@@ -659,13 +686,24 @@ fn long_head() -> Vec<u8> {
     head
 }
 
+/// Requests and whether their connection is kept: shared with
+/// `multi-core`'s suite.
+pub(super) const KEEP_ALIVE: [(&[u8], bool); 5] = [
+    (b"GET / HTTP/1.1\r\n\r\n", true),
+    (b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n", false),
+    (b"GET / HTTP/1.1\r\nconnection: Close\r\n\r\n", false),
+    (b"GET / HTTP/1.0\r\n\r\n", false),
+    (b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true),
+];
+
 #[rstest]
-#[case::http11(b"GET / HTTP/1.1\r\n\r\n", true)]
-#[case::http11_close(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n", false)]
-#[case::http11_close_in_capitals(b"GET / HTTP/1.1\r\nconnection: Close\r\n\r\n", false)]
-#[case::http10(b"GET / HTTP/1.0\r\n\r\n", false)]
-#[case::http10_keep_alive(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true)]
-fn keep_alive_by_version(#[case] request: &[u8], #[case] kept: bool) {
+#[case::http11(0)]
+#[case::http11_close(1)]
+#[case::http11_close_in_capitals(2)]
+#[case::http10(3)]
+#[case::http10_keep_alive(4)]
+fn keep_alive_by_version(#[case] n: usize) {
+    let (request, kept) = KEEP_ALIVE[n];
     wire::keep_alive_by_version(start_c10k, request, kept);
 }
 

@@ -3,3 +3,4 @@
 mod c10k;
 mod load_gen;
 mod mixed_model;
+mod multi_core;

@@ -737,6 +737,82 @@ fn past_the_limit_503_then_served_again() {
     wire::past_the_limit_503_then_served_again(start_c10k);
 }
 
+// ---------------------------------------------------------------- bytes there before the first read
+
+/// Requests of about 4 KiB each (a padding header), this many: 100 KiB in
+/// all, more than one read of the loop's scratch buffer (64 KiB), and
+/// answers of some 6 KiB in all, which fit in a socket's send buffer.
+const WAITING: usize = 25;
+
+/// Every byte of 25 pipelined requests is in the server's socket before the
+/// server accepts it: the one edge-triggered event the socket then gives
+/// says "readable" once, and a loop that reads once per event reads 64 KiB
+/// of the 100 and waits for ever for an event that never comes. (Bytes
+/// that arrive while the server reads make new events, which is why the
+/// other tests cannot catch that loop every time.)
+#[test]
+fn requests_already_waiting_in_the_socket_are_all_answered() {
+    use socket2::{Domain, Socket, Type};
+    // The connections a listener accepts inherit its receive buffer: 1 MiB
+    // asked (the kernel caps it at net.core.rmem_max), so that all 100 KiB
+    // fit in the server's socket before it reads.
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a socket");
+    socket
+        .set_recv_buffer_size(1 << 20)
+        .expect("SO_RCVBUF on the listener");
+    socket
+        .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .expect("bind");
+    socket.listen(16).expect("listen");
+    let listener = std::net::TcpListener::from(socket);
+    let addr = listener.local_addr().expect("the listener's address");
+    // Connected and sent before any serve: the connection waits in the
+    // accept queue, and its bytes in its receive buffer.
+    let stream = TcpStream::connect(addr).expect("connecting to a listening socket");
+    let mut request = b"GET /style.css HTTP/1.1\r\nHost: test\r\nX-Pad: ".to_vec();
+    request.extend(std::iter::repeat_n(b'p', 4000));
+    request.extend(b"\r\n\r\n");
+    let requests = request.repeat(WAITING);
+    let mut peer = TcpPeer::from_stream(stream);
+    peer.send(&requests);
+    let mut queued = 0;
+    // Nothing to watch yet: no server runs.
+    let all_there = wait_for(&(), || {
+        queued = unread_by_server(addr);
+        Ok((queued >= requests.len() as u64).then_some(()))
+    });
+    if all_there.is_err() {
+        Report::sent(format!("{} bytes of requests to a listener not yet served", requests.len()))
+            .expected("all of them in the accepted socket's receive queue (/proc/net/tcp)")
+            .got(format!("{queued} bytes there"))
+            .cause("this machine's receive buffers are too small for the test (net.core.rmem_max): it is the test's condition, not your server's fault")
+            .fail();
+    }
+    let site = test_site();
+    let server = ServerThread::spawn("c10k::serve", move || kit::serve(listener, site, &config()));
+    let mut client = Client {
+        peer,
+        server: &server,
+    };
+    for i in 0..WAITING {
+        let reply = client.reply(
+            false,
+            &format!(
+                "the answer to request {} of {WAITING}, all sent before the server's first read",
+                i + 1
+            ),
+        );
+        expect(
+            &reply,
+            &format!("{WAITING} requests of 4 KiB, in the socket before the server accepted it"),
+            200,
+            b"p { color: teal }\n",
+            "edge-triggered epoll says readable once for all the bytes there: read until \
+             WouldBlock, not once per event (one read takes 64 KiB of the 100)",
+        );
+    }
+}
+
 // ---------------------------------------------------------------- Site::load
 
 #[test]

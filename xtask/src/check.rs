@@ -8,6 +8,7 @@
 
 use crate::manifest::{Exercise, Manifest};
 use crate::scratch::Scratch;
+use crate::speed;
 use crate::suite::{self, Build, Diagnostic, Kit, Outcome, Run};
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
@@ -434,6 +435,16 @@ pub fn check(root: &Path, manifest: &Manifest, what: &str, kit: Kit) -> Result<b
         println!(
             "{done} of {total} done. Start with the first one not done; `cargo xtask hint ID` when stuck."
         );
+    }
+    // Chapter 5's speed line: for the chapter or c10k itself, not for
+    // `all`, whose check should not take a minute more.
+    if what != "all"
+        && let Some(c10k) = evaluation
+            .statuses
+            .iter()
+            .find(|s| s.exercise.id == speed::EXERCISE)
+    {
+        speed::report(root, kit, c10k.is_done(), &evaluation.replaced);
     }
     Ok(done == total)
 }

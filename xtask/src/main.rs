@@ -42,6 +42,7 @@ mod progress;
 mod run;
 mod scratch;
 mod selftest;
+mod speed;
 mod stability;
 mod strays;
 mod suite;

@@ -241,6 +241,26 @@ fn the_workers_are_children_of_the_supervisor_asleep_and_none_a_zombie() {
 fn connections_are_answered_by_the_workers_and_by_more_than_one() {
     let sup = start(3, "serve");
     let workers = expect_workers(&sup, 3, &[], "nothing else", START_CAUSE);
+    // Every worker blocked in accept first: the kernel then hands the
+    // connections to the waiters in turn. Before that, the one worker that
+    // reached accept first could take all twelve.
+    let in_accept = |pid: i32| {
+        fs::read_to_string(format!("/proc/{pid}/syscall"))
+            .ok()
+            .and_then(|text| text.split_whitespace().next()?.parse::<i64>().ok())
+            .is_some_and(|call| call == libc::SYS_accept || call == libc::SYS_accept4)
+    };
+    let until = Instant::now() + Duration::from_secs(10);
+    while !workers.iter().all(|&pid| in_accept(pid)) {
+        if Instant::now() >= until {
+            Report::sent(&sup.sent)
+                .expected(format!("the workers {workers:?} each blocked in accept"))
+                .got("not all of them within 10 s (/proc/PID/syscall)")
+                .cause("each worker accepts on the listener it inherited, in a loop")
+                .fail();
+        }
+        std::thread::sleep(STEP);
+    }
     let mut answered = BTreeSet::new();
     for _ in 0..12 {
         let pid = answered_by(&sup);

@@ -33,6 +33,9 @@ pub const BACKLOG: i32 = 4096;
 /// `bind` or `listen` is returned as it is (the sockets opened so far are
 /// closed).
 pub fn listeners(addr: SocketAddr, count: usize) -> io::Result<Vec<TcpListener>> {
+    // TODO: refuse count == 0; then for each: a socket2 Socket, SO_REUSEADDR and
+    // SO_REUSEPORT, bind (the first to addr, the rest to the first's
+    // local_addr()), listen(BACKLOG), and TcpListener::from.
     todo!("multi-core: listeners({addr}, {count}) (book: ch5/multi-core.md, \"Your task\")")
 }
 // ANCHOR_END: listeners
@@ -49,6 +52,8 @@ pub fn listeners(addr: SocketAddr, count: usize) -> io::Result<Vec<TcpListener>>
 /// process exits. Errors: no listener is `InvalidInput`; a thread the OS
 /// refuses to start is returned as it is.
 pub fn serve(listeners: Vec<TcpListener>, site: Arc<Site>, config: &Config) -> io::Result<()> {
+    // TODO: refuse no listener; spawn one thread `loop-N` per listener running
+    // c10k::serve, each sending its result on a channel; return the first.
     let _ = (&listeners, &site, config);
     todo!(
         "multi-core: serve on {} listeners (book: ch5/multi-core.md, \"Your task\")",

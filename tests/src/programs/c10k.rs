@@ -39,10 +39,21 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "the root {} is not a folder",
         args.root.display()
     );
-    let max_connections = args.max_connections.unwrap_or_else(default_max_connections);
+    let (site, config) = prepare(&args, 1)?;
+    let listener = super::listen(args.addr)?;
+    c10k::serve(listener, site, &config).context("serving the site")?;
+    Ok(())
+}
+
+/// The site loaded from `args.root`, and the config of each of `loops`
+/// loops: by default they share out [`default_max_connections`]. (Shared
+/// with `multi-core-server`.)
+pub fn prepare(args: &Args, loops: usize) -> anyhow::Result<(Arc<Site>, Config)> {
+    let max_connections = args
+        .max_connections
+        .unwrap_or_else(|| (default_max_connections() / loops.max(1)).max(1));
     let site = Site::load(&args.root)
         .with_context(|| format!("loading the site under {}", args.root.display()))?;
-    let listener = super::listen(args.addr)?;
     let mut config = Config {
         max_connections,
         ..Config::default()
@@ -50,8 +61,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(ms) = args.idle_ms {
         config.idle = Duration::from_millis(ms);
     }
-    c10k::serve(listener, Arc::new(site), &config).context("serving the site")?;
-    Ok(())
+    Ok((Arc::new(site), config))
 }
 
 /// The soft limit on open files, raised to the hard one first, less

@@ -9,7 +9,7 @@
 //! workers' descriptors in `/proc/PID/fd`, and signal the supervisor; every
 //! wait is bounded, and dropping the program kills its whole group.
 
-use netkit_tests::harness::{Liveness, Program, Report, STEP, TcpPeer};
+use netkit_tests::harness::{Liveness, Program, Report, STEP, TcpPeer, wait_for};
 use netkit_tests::probes::procfs;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -250,16 +250,15 @@ fn connections_are_answered_by_the_workers_and_by_more_than_one() {
             .and_then(|text| text.split_whitespace().next()?.parse::<i64>().ok())
             .is_some_and(|call| call == libc::SYS_accept || call == libc::SYS_accept4)
     };
-    let until = Instant::now() + Duration::from_secs(10);
-    while !workers.iter().all(|&pid| in_accept(pid)) {
-        if Instant::now() >= until {
-            Report::sent(&sup.sent)
-                .expected(format!("the workers {workers:?} each blocked in accept"))
-                .got("not all of them within 10 s (/proc/PID/syscall)")
-                .cause("each worker accepts on the listener it inherited, in a loop")
-                .fail();
-        }
-        std::thread::sleep(STEP);
+    let all_in_accept = wait_for(&sup, || {
+        Ok(workers.iter().all(|&pid| in_accept(pid)).then_some(()))
+    });
+    if let Err(e) = all_in_accept {
+        Report::sent(&sup.sent)
+            .expected(format!("the workers {workers:?} each blocked in accept"))
+            .got(format!("not all of them (/proc/PID/syscall): {e}"))
+            .cause("each worker accepts on the listener it inherited, in a loop")
+            .fail();
     }
     let mut answered = BTreeSet::new();
     for _ in 0..12 {

@@ -9,7 +9,7 @@
 //! workers' descriptors in `/proc/PID/fd`, and signal the supervisor; every
 //! wait is bounded, and dropping the program kills its whole group.
 
-use netkit_tests::harness::{Liveness, Program, Report, STEP, TcpPeer, wait_for};
+use netkit_tests::harness::{Liveness, Program, Report, STEP, TcpPeer};
 use netkit_tests::probes::procfs;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -241,45 +241,42 @@ fn the_workers_are_children_of_the_supervisor_asleep_and_none_a_zombie() {
 fn connections_are_answered_by_the_workers_and_by_more_than_one() {
     let sup = start(3, "serve");
     let workers = expect_workers(&sup, 3, &[], "nothing else", START_CAUSE);
-    // Every worker blocked in accept first: the kernel then hands the
-    // connections to the waiters in turn. Before that, the one worker that
-    // reached accept first could take all twelve.
-    let in_accept = |pid: i32| {
-        fs::read_to_string(format!("/proc/{pid}/syscall"))
-            .ok()
-            .and_then(|text| text.split_whitespace().next()?.parse::<i64>().ok())
-            .is_some_and(|call| call == libc::SYS_accept || call == libc::SYS_accept4)
-    };
-    let all_in_accept = wait_for(&sup, || {
-        Ok(workers.iter().all(|&pid| in_accept(pid)).then_some(()))
-    });
-    if let Err(e) = all_in_accept {
-        Report::sent(&sup.sent)
-            .expected(format!("the workers {workers:?} each blocked in accept"))
-            .got(format!("not all of them (/proc/PID/syscall): {e}"))
-            .cause("each worker accepts on the listener it inherited, in a loop")
-            .fail();
-    }
     let mut answered = BTreeSet::new();
-    for _ in 0..12 {
+    let mut ask = |what: &str| {
         let pid = answered_by(&sup);
         if !workers.contains(&pid) {
-            Report::sent(format!("{}; 12 connections", sup.sent))
-                .expected(format!("each answered by one of the workers {workers:?}"))
-                .got(format!("one answered by pid {pid}"))
+            Report::sent(format!("{}; {what}", sup.sent))
+                .expected(format!("an answer by one of the workers {workers:?}"))
+                .got(format!("an answer by pid {pid}"))
                 .cause("the workers are the supervisor's children, and only they accept")
                 .fail();
         }
         answered.insert(pid);
-    }
-    // Workers blocked in accept on one socket are woken one per connection,
-    // in turn: twelve connections one after the other reach several.
-    if answered.len() < 2 {
-        Report::sent(format!("{}; 12 connections, one after the other", sup.sent))
-            .expected("answers from more than one of the 3 workers")
-            .got(format!("every answer from {answered:?}"))
-            .cause("the workers must all accept on the same listener, forked after it was bound")
+        pid
+    };
+    let first = ask("a connection");
+    // The worker that answered, stopped: the next connection can only go
+    // to another. (Without the stop, the worker that just answered may
+    // take the next one from the queue before a sleeping one wakes.)
+    signal(first, Signal::SIGSTOP);
+    if !wait_state(first, WITHIN, |p| p.is_some_and(|p| p.state == 'T')) {
+        signal(first, Signal::SIGCONT);
+        Report::sent(format!("{}; SIGSTOP to worker {first}", sup.sent))
+            .expected("the worker stopped (state T)")
+            .got("not within the wait")
             .fail();
+    }
+    let second = ask(&format!("a second connection, with worker {first} stopped"));
+    signal(first, Signal::SIGCONT);
+    if second == first || answered.len() < 2 {
+        Report::sent(format!(
+            "{}; a second connection, worker {first} stopped",
+            sup.sent
+        ))
+        .expected("an answer from another of the 3 workers")
+        .got(format!("every answer from {answered:?}"))
+        .cause("the workers must all accept on the same listener, forked after it was bound")
+        .fail();
     }
 }
 

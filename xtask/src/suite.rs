@@ -266,6 +266,18 @@ pub struct Run {
 /// Runs the test executable with libtest filters (`ch1::udp_dict::` runs
 /// that exercise's tests; no filter runs all). `extra` goes to libtest too.
 pub fn run(root: &Path, executable: &Path, filters: &[String], extra: &[&str]) -> Result<Run> {
+    run_with(root, executable, filters, extra, &[])
+}
+
+/// [`run`], with variables added to the tests' environment (`check
+/// --repeat`'s `NETKIT_SEED`).
+pub fn run_with(
+    root: &Path,
+    executable: &Path,
+    filters: &[String],
+    extra: &[&str],
+    env: &[(&str, String)],
+) -> Result<Run> {
     let started = Instant::now();
     let output = Command::new(executable)
         // cargo test runs a test binary in its package's folder; do the same.
@@ -273,6 +285,7 @@ pub fn run(root: &Path, executable: &Path, filters: &[String], extra: &[&str]) -
         .args(filters)
         .args(extra)
         .env("RUST_BACKTRACE", "0")
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .output()
         .with_context(|| format!("running {}", executable.display()))?;

@@ -23,6 +23,15 @@ impl XorShift {
         }
     }
 
+    /// A generator for a test's random cases: from `fixed` itself on a
+    /// plain run, so that `cargo xtask check` draws the same cases every
+    /// time; from `fixed` mixed with the run's seed ([`run_seed`]) when
+    /// `cargo xtask check --repeat` sets one, so that each repeated run
+    /// draws other cases and a failure names the seed that replays it.
+    pub fn seeded(fixed: u64) -> Self {
+        XorShift::new(mixed_seed(fixed))
+    }
+
     /// The next number, uniform over `1..=u64::MAX`.
     pub fn next_u64(&mut self) -> u64 {
         let mut x = self.state;
@@ -63,8 +72,73 @@ impl XorShift {
     }
 }
 
+/// The variable in which `cargo xtask check --repeat` gives each run its
+/// seed (decimal, or hexadecimal after `0x`).
+pub const SEED_VARIABLE: &str = "NETKIT_SEED";
+
+/// The run's seed: [`SEED_VARIABLE`]'s value, or 0 (a plain run) when it is
+/// unset, empty or not a number.
+pub fn run_seed() -> u64 {
+    std::env::var(SEED_VARIABLE)
+        .ok()
+        .and_then(|text| parse_seed(&text))
+        .unwrap_or(0)
+}
+
+/// `fixed` on a plain run; else `fixed` mixed with the run's seed, so that
+/// every generator of the run gets other numbers, and the same ones again
+/// for the same seed. Use it for any seed a test draws cases from
+/// (proptest's `RngSeed::Fixed` too).
+pub fn mixed_seed(fixed: u64) -> u64 {
+    match run_seed() {
+        0 => fixed,
+        seed => fixed ^ splitmix64(seed),
+    }
+}
+
+/// A seed as `cargo xtask check --seed` and [`SEED_VARIABLE`] take it:
+/// `12345` or `0x3039`.
+pub fn parse_seed(text: &str) -> Option<u64> {
+    let text = text.trim();
+    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => text.parse().ok(),
+    }
+}
+
+/// One step of splitmix64: spreads a small seed (1, 2, …) over all 64
+/// bits, so that seeds that differ by one give unrelated numbers.
+fn splitmix64(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn seeds_parse_in_decimal_and_hexadecimal() {
+        for (text, expected) in [
+            ("12345", Some(12345)),
+            ("0x3039", Some(12345)),
+            (" 7 ", Some(7)),
+            ("", None),
+            ("x", None),
+        ] {
+            assert_eq!(
+                parse_seed(text),
+                expected,
+                "expected the seed {text:?} to parse as {expected:?}"
+            );
+        }
+        assert_ne!(
+            splitmix64(1),
+            splitmix64(2),
+            "seeds 1 and 2 must give other numbers"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -65,7 +65,7 @@ fn sha256_of(path: &Path) -> [u8; 32] {
 /// Deterministic bytes that look random: no two runs differ. (`seed | 1`
 /// keeps the bytes these tests have always drawn.)
 fn noise(len: usize, seed: u64) -> Vec<u8> {
-    netkit_tests::harness::XorShift::new(seed | 1).bytes(len)
+    netkit_tests::harness::XorShift::seeded(seed | 1).bytes(len)
 }
 
 /// Binary content the seed's `##` marker cannot carry: the marker itself,

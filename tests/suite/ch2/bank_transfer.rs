@@ -48,7 +48,7 @@ fn transfers(
     count: usize,
     mut pick: impl FnMut(&mut XorShift) -> (usize, usize, i64),
 ) -> Outcome {
-    let mut rng = XorShift::new(seed);
+    let mut rng = XorShift::seeded(seed);
     let mut outcome = Outcome::default();
     for _ in 0..count {
         let (from, to, amount) = pick(&mut rng);

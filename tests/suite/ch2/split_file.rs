@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 /// `len` bytes that differ from one offset to the next (so a chunk in the
 /// wrong place shows), the same every run.
 fn pattern(len: usize) -> Vec<u8> {
-    netkit_tests::harness::XorShift::new(0x1234_5678).bytes(len)
+    netkit_tests::harness::XorShift::seeded(0x1234_5678).bytes(len)
 }
 
 /// Where two byte strings first differ, for failure messages.

@@ -372,7 +372,7 @@ fn get_refused_by_the_server_or_for_a_bad_name_leaves_no_file() {
 
 #[test]
 fn put_waits_for_ready_then_sends_exactly_the_bytes() {
-    let content = XorShift::new(77).bytes(3 * 64 * 1024 + 17);
+    let content = XorShift::seeded(77).bytes(3 * 64 * 1024 + 17);
     let source = tempfile::tempdir().expect("a temporary folder");
     let path = source.path().join("data.bin");
     std::fs::write(&path, &content).expect("writing");
@@ -666,7 +666,7 @@ fn write_noise_file(path: &Path, size: usize) -> [u8; 32] {
     let mut written = 0;
     let mut seed = 1;
     while written < size {
-        let piece = XorShift::new(seed | 1).bytes((size - written).min(1 << 20));
+        let piece = XorShift::seeded(seed | 1).bytes((size - written).min(1 << 20));
         hasher.update(&piece);
         file.write_all(&piece).expect("writing the big file");
         written += piece.len();

@@ -469,7 +469,7 @@ fn read_reply_refuses_what_is_no_reply(#[case] input: Vec<u8>, #[case] expected:
 #[test]
 fn copy_exact_copies_exactly_size_bytes_in_chunks_and_leaves_the_rest() {
     let size = 3 * CHUNK + 12_345;
-    let content = netkit_tests::harness::XorShift::new(11).bytes(size);
+    let content = netkit_tests::harness::XorShift::seeded(11).bytes(size);
     let mut input = content.clone();
     input.extend(frame(b"L"));
     let mut reader = Trickle::new(Cursor::new(input), 1000);

@@ -188,7 +188,7 @@ fn start(root: &Path, options: Options) -> (ServerThread, SocketAddr) {
 }
 
 fn noise(len: usize, seed: u64) -> Vec<u8> {
-    XorShift::new(seed | 1).bytes(len)
+    XorShift::seeded(seed | 1).bytes(len)
 }
 
 /// Bytes that no marker can carry: `##` everywhere and every byte value.
@@ -726,7 +726,7 @@ fn forty_clients_speaking_garbage_leave_every_worker_alive() {
     ]);
     let codes = [b'L', b'G', b'P', b'Q', b'X', 0, 0xff];
     for i in 0..40u64 {
-        let mut rng = XorShift::new(1000 + i);
+        let mut rng = XorShift::seeded(1000 + i);
         let noise = rng.bytes(1 + (i as usize * 37) % 300);
         // Half of them a frame whose length is right, so that its payload
         // is decoded: a code, then noise; the other half noise only.

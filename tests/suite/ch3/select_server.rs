@@ -367,7 +367,7 @@ fn stops_reading_a_client_that_does_not_read_and_loses_no_byte() {
     let total = (send_buffer_max() + 2 * 1024 * 1024).min(16 * 1024 * 1024);
     let server = MODEL.start();
     let mut sent = Vec::with_capacity(total + MAX_LINE);
-    let mut rng = XorShift::new(0x5e1e);
+    let mut rng = XorShift::seeded(0x5e1e);
     while sent.len() < total {
         let start = sent.len();
         let len = MAX_LINE / 2 + rng.index(MAX_LINE / 2);

@@ -50,7 +50,7 @@ impl Site {
             write(name, bytes);
         }
         write("sub/index.html", b"<p>the sub-folder's index</p>");
-        write("big.bin", &XorShift::new(7).bytes(BIG));
+        write("big.bin", &XorShift::seeded(7).bytes(BIG));
         write("%2e%2e/x.txt", b"a folder literally named %2e%2e");
         write("a%41.txt", b"a file literally named a%41.txt");
         std::fs::create_dir_all(base.path().join("outside")).expect("the outside folder");
@@ -1197,7 +1197,7 @@ fn streams_a_large_file_in_little_memory() {
     let size = 48 * 1024 * 1024;
     let mut file =
         std::fs::File::create(site.root.join("large.bin")).expect("creating a large file");
-    let mut rng = XorShift::new(11);
+    let mut rng = XorShift::seeded(11);
     for _ in 0..size / (1024 * 1024) {
         std::io::Write::write_all(&mut file, &rng.bytes(1024 * 1024))
             .expect("writing the large file");
@@ -1208,7 +1208,7 @@ fn streams_a_large_file_in_little_memory() {
     client.send(&get("/large.bin"));
     let reply = client.reply(true, "the head of a 48 MiB file");
     let mut left = size;
-    let mut rng = XorShift::new(11);
+    let mut rng = XorShift::seeded(11);
     let mut chunk = vec![0u8; 1024 * 1024];
     while left > 0 {
         let want = rng.bytes(1024 * 1024);

@@ -457,7 +457,22 @@ pub fn list(root: &Path, manifest: &Manifest, kit: Kit) -> Result<()> {
     if !evaluation.errors.is_empty() {
         println!("(`cargo xtask check all` shows the compiler's errors)");
     }
-    print_statuses(manifest, &evaluation.statuses, false);
+    // One chapter at a time, each followed by its summary line.
+    for chapter in evaluation
+        .statuses
+        .chunk_by(|a, b| a.exercise.chapter == b.exercise.chapter)
+    {
+        print_statuses(manifest, chapter, false);
+        let number = chapter[0].exercise.chapter;
+        let title = manifest
+            .chapter(number)
+            .map(|c| c.title.as_str())
+            .unwrap_or("");
+        println!(
+            "  chapter {number} · {title} — {}",
+            Progress::of(chapter).line()
+        );
+    }
     for chapter in manifest.chapters_coming() {
         let coming = chapter.coming.as_deref().unwrap_or_default();
         println!(
@@ -465,10 +480,62 @@ pub fn list(root: &Path, manifest: &Manifest, kit: Kit) -> Result<()> {
             chapter.number, chapter.title
         );
     }
+    println!("\ntotal: {}", Progress::of(&evaluation.statuses).line());
     Ok(())
 }
 
-fn describe(what: &str, count: usize) -> String {
+/// How many of some exercises are done, started or not, and their points:
+/// `list`'s summary lines.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Passed.
+    pub done: usize,
+    /// Failed, or does not compile: written, not passing yet.
+    pub started: usize,
+    /// Every test failed on a `todo!()`.
+    pub not_started: usize,
+    /// Not checked (the suite did not build) or without tests.
+    pub unknown: usize,
+    /// The points of the exercises that passed.
+    pub earned: u32,
+    /// The points of them all.
+    pub possible: u32,
+}
+
+impl Progress {
+    /// Counts `statuses`: an exercise's points are earned when it passed.
+    pub fn of(statuses: &[Status<'_>]) -> Progress {
+        let mut p = Progress::default();
+        for status in statuses {
+            match status.state {
+                State::Passed => p.done += 1,
+                State::Failed { .. } | State::DoesNotCompile(_) => p.started += 1,
+                State::NotStarted { .. } => p.not_started += 1,
+                State::Blocked | State::NoTests => p.unknown += 1,
+            }
+            if status.is_done() {
+                p.earned += status.exercise.points;
+            }
+            p.possible += status.exercise.points;
+        }
+        p
+    }
+
+    /// `2 done, 1 started, 3 not started · 20 of 60 points` (and `, N not
+    /// checked` when some could not be).
+    pub fn line(&self) -> String {
+        let unknown = match self.unknown {
+            0 => String::new(),
+            n => format!(", {n} not checked"),
+        };
+        format!(
+            "{} done, {} started, {} not started{unknown} · {} of {} points",
+            self.done, self.started, self.not_started, self.earned, self.possible
+        )
+    }
+}
+
+pub(crate) fn describe(what: &str, count: usize) -> String {
     match what {
         "all" => format!("all {count} exercises"),
         w if w.starts_with("chapter") => format!("the {count} exercises of {w}"),
@@ -477,7 +544,7 @@ fn describe(what: &str, count: usize) -> String {
 }
 
 /// Which files were replaced by their stubs, or why nothing was checked.
-fn print_notes(evaluation: &Evaluation<'_>) {
+pub(crate) fn print_notes(evaluation: &Evaluation<'_>) {
     if let Some(line) = replaced_line(&evaluation.replaced) {
         println!("{line}");
     }
@@ -486,7 +553,7 @@ fn print_notes(evaluation: &Evaluation<'_>) {
     }
 }
 
-fn print_errors(errors: &[Diagnostic]) {
+pub(crate) fn print_errors(errors: &[Diagnostic]) {
     if errors.is_empty() {
         return;
     }
@@ -503,7 +570,7 @@ fn print_errors(errors: &[Diagnostic]) {
     }
 }
 
-fn print_statuses(manifest: &Manifest, statuses: &[Status<'_>], detailed: bool) {
+pub(crate) fn print_statuses(manifest: &Manifest, statuses: &[Status<'_>], detailed: bool) {
     let mut chapter = None;
     for status in statuses {
         let exercise = status.exercise;
@@ -746,6 +813,73 @@ mod tests {
         assert_eq!(
             d.rendered, "error\n --> /kit/tests/suite/ch1/udp_dict.rs:3:5",
             "the compiler's text, pointed at the kit"
+        );
+    }
+
+    #[test]
+    fn progress_counts_done_started_and_not_started_and_the_points_of_what_passed() {
+        let m = manifest();
+        let chapter1: Vec<&Exercise> = m.exercises.iter().filter(|e| e.chapter == 1).collect();
+        assert!(chapter1.len() >= 6, "chapter 1 has its six exercises");
+        let status = |i: usize, state: State| Status {
+            exercise: chapter1[i],
+            state,
+            passed: 0,
+            total: 0,
+            note: None,
+        };
+        let failed = || State::Failed {
+            test: "t".into(),
+            message: "m".into(),
+        };
+        let not_started = || State::NotStarted {
+            message: "not yet implemented".into(),
+        };
+        let statuses = [
+            status(0, State::Passed),
+            status(1, State::Passed),
+            status(2, failed()),
+            status(3, State::DoesNotCompile(Vec::new())),
+            status(4, not_started()),
+            status(5, State::Blocked),
+        ];
+        let points = |range: std::ops::Range<usize>| -> u32 {
+            chapter1[range].iter().map(|e| e.points).sum()
+        };
+        let progress = Progress::of(&statuses);
+        assert_eq!(
+            progress,
+            Progress {
+                done: 2,
+                started: 2,
+                not_started: 1,
+                unknown: 1,
+                earned: points(0..2),
+                possible: points(0..6),
+            },
+            "failed and does not compile are started; only what passed earns its points"
+        );
+        assert_eq!(
+            progress.line(),
+            format!(
+                "2 done, 2 started, 1 not started, 1 not checked · {} of {} points",
+                points(0..2),
+                points(0..6)
+            ),
+            "the summary line"
+        );
+        assert_eq!(
+            Progress::of(&statuses[2..5]).line(),
+            format!(
+                "0 done, 2 started, 1 not started · 0 of {} points",
+                points(2..5)
+            ),
+            "nothing not checked, nothing said of it"
+        );
+        assert_eq!(
+            Progress::of(&[]),
+            Progress::default(),
+            "no exercises, all zero"
         );
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! Left out: `solutions/` (the reference), `mutants/` (known-wrong copies of
 //! it), `.ci/` (the kit's own CI), `grading/` (the teacher's Gradescope and
-//! Classroom files), build output and history. Rewritten, so
+//! Classroom files), build output and history, and `reset`'s backups
+//! (`….rs.backup-…`, see [`crate::reset::is_backup`]). Rewritten, so
 //! that the copy builds without them: the workspace's `Cargo.toml` (no
 //! `solutions` member or dependency), `tests/Cargo.toml` (the feature
 //! `solutions` selects nothing) and `tests/src/lib.rs` (the feature is a
@@ -185,7 +186,8 @@ fn copy(from: &Path, to: &Path, rel: &Path, written: &mut usize) -> Result<()> {
             copy(from, to, &rel, written)?;
             continue;
         }
-        if is_hidden_tests(&rel) {
+        // A student's (or the teacher's) earlier version kept by `reset`.
+        if is_hidden_tests(&rel) || crate::reset::is_backup(&name) {
             continue;
         }
         let bytes =
@@ -297,6 +299,10 @@ mod tests {
             ),
             ("exercises/src/lib.rs", "pub fn answer() { todo!() }\n"),
             (
+                "exercises/src/lib.rs.backup-2026-12-01T19-20-57Z",
+                "pub fn answer() { 42 }\n",
+            ),
+            (
                 "book/src/ch1/x.md",
                 "# X\n<!-- teacher-only -->\n{{#include ../../../solutions/src/lib.rs}}\n<!-- /teacher-only -->\nend\n",
             ),
@@ -356,6 +362,13 @@ mod tests {
         assert!(
             !lib.contains("pub use solutions") && lib.contains("compile_error!"),
             "tests/src/lib.rs still uses the solutions:\n{lib}"
+        );
+        assert!(
+            out.join("exercises/src/lib.rs").exists()
+                && !out
+                    .join("exercises/src/lib.rs.backup-2026-12-01T19-20-57Z")
+                    .exists(),
+            "the exercises are in the hand-out, a backup of `reset` is not"
         );
         assert!(
             !out.join("tests/suite/ch1/x_hidden.rs").exists(),

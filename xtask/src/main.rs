@@ -6,7 +6,11 @@
 //!   `kit-manifest`, in xtask/manifest, which the book builder shares).
 //! - [`suite`]: building the suite with cargo and reading libtest's output.
 //! - [`check`]: `check` and `list`, where a student stands.
+//! - [`repeat`]: `check --repeat N`, the tests run N times to catch flakes.
+//! - [`watch`]: `watch`, a check on every save, and keys for the rest.
 //! - [`hint`]: `hint`, one hint at a time.
+//! - [`reset`]: `reset`, an exercise's file back to its stub, the student's
+//!   version kept in a backup beside it.
 //! - [`grade`]: `grade`, a submission's points, each test isolated.
 //! - [`run`]: `run`, the runner's programs and the book's demos.
 //! - [`bench`]: `bench` (every server model of chapters 3 to 5, and nginx,
@@ -39,6 +43,8 @@ mod mutants;
 mod new;
 mod patch;
 mod progress;
+mod repeat;
+mod reset;
 mod run;
 mod scratch;
 mod selftest;
@@ -46,6 +52,7 @@ mod speed;
 mod stability;
 mod strays;
 mod suite;
+mod watch;
 
 /// kit.toml, as `crate::manifest` for every module of xtask.
 use kit_manifest as manifest;
@@ -78,6 +85,34 @@ enum Command {
         /// Check the reference solutions instead of your code.
         #[arg(long)]
         solutions: bool,
+        /// Run the tests N times and report every test that failed even
+        /// once, with the run's seed: a race shows up as a flake.
+        #[arg(long, value_name = "N")]
+        repeat: Option<usize>,
+        /// With --repeat: give every run this seed (from a flake's report),
+        /// to draw that run's random cases again.
+        #[arg(long, requires = "repeat", value_parser = parse_seed)]
+        seed: Option<u64>,
+    },
+    /// Check again on every save: the first exercise not done, its state and first failure.
+    #[command(
+        after_help = "Keys, pressed alone: n next exercise · h its next hint · l list · a check \
+                      all of the target · r or Enter check now · q quit.\n\n\
+                      Saves are seen by file events. Where none arrive (network or shared file \
+                      systems), watch says so and looks at the files' times every second, as \
+                      --manual does from the start."
+    )]
+    Watch {
+        /// `all`, a chapter (`chapter1`) or an exercise (`udp-dict`).
+        #[arg(default_value = "all")]
+        what: String,
+        /// Check the reference solutions instead of your code.
+        #[arg(long)]
+        solutions: bool,
+        /// No file events: look at the files' times every second (and
+        /// Enter checks at once).
+        #[arg(long)]
+        manual: bool,
     },
     /// List every exercise by chapter, with its state.
     List {
@@ -95,6 +130,20 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Start an exercise again: its file back to the stub, your version kept in a backup beside it.
+    #[command(
+        after_help = "The backup is the file's name with `.backup-<UTC time>` added \
+                      (exercises/src/ch1/udp_dict.rs.backup-2026-12-02T14-15-03Z): never an \
+                      earlier backup replaced, never built, ignored by git. Reset says how to \
+                      bring it back (`cp …`). A file that is already the stub is left alone."
+    )]
+    Reset {
+        /// The exercise, e.g. `udp-dict`.
+        exercise: String,
+        /// Do not ask first (needed when stdin is not a terminal).
+        #[arg(long)]
+        yes: bool,
+    },
     /// Run a server, client or demo: `cargo xtask run udp-dict-server --addr 127.0.0.1:0`.
     #[command(
         trailing_var_arg = true,
@@ -102,7 +151,10 @@ enum Command {
                       with status 1, whatever RUST_BACKTRACE your shell has. For the error's \
                       causes line by line and where it was made, add --backtrace (or set \
                       NETKIT_BACKTRACE=1 and RUST_BACKTRACE=1). A panic (a bug, or a todo!() \
-                      not yet written) is printed as Rust always prints it."
+                      not yet written) is printed as Rust always prints it.\n\n\
+                      Everything after PROGRAM is the program's own, `--help` too: \
+                      `cargo xtask run udp-dict-server --help` shows the server's options. \
+                      The flags of `run` itself go before PROGRAM."
     )]
     Run {
         /// Run the reference solution's program instead of yours.
@@ -114,11 +166,14 @@ enum Command {
         /// Build it optimised (`cargo run --release`): for timing a program.
         #[arg(long)]
         release: bool,
-        /// The program; without one, the list of programs.
-        program: Option<String>,
-        /// Its arguments.
-        #[arg(allow_hyphen_values = true)]
-        args: Vec<String>,
+        // One positional, not two: clap would still read a flag between
+        // the program and its first argument (`run PROGRAM --help` as
+        // xtask's help) until a second positional starts, while a single
+        // trailing one takes everything from its first value on.
+        /// The program (without one, the list of programs), then its own
+        /// arguments: all of them, `--help` included, go to the program.
+        #[arg(value_names = ["PROGRAM", "ARGS"], num_args = 1..)]
+        program: Vec<String>,
     },
     /// Measure the kit's servers: `cargo xtask bench [--write]` (every model of chapters 3 to 5, and nginx), `bench web [--write]`.
     ///
@@ -226,6 +281,15 @@ enum Command {
     },
 }
 
+/// `--seed`: decimal, or hexadecimal after `0x` (as `check --repeat` prints it).
+fn parse_seed(text: &str) -> Result<u64, String> {
+    let parsed = match text.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => text.parse(),
+    };
+    parsed.map_err(|_| format!("`{text}` is not a seed: a number, such as 12345 or 0x3039"))
+}
+
 /// The kit's root, found at run time: the nearest folder, from the current
 /// one up, that holds `kit.toml` and a `Cargo.toml` with `[workspace]`.
 ///
@@ -274,9 +338,38 @@ fn run_command(command: Command) -> Result<bool> {
         dist::require_solutions(&root)?;
     }
     match command {
-        Command::Check { what, solutions } => {
-            check::check(&root, &manifest, &what, Kit::from_flag(solutions))
-        }
+        Command::Check {
+            what,
+            solutions,
+            repeat: None,
+            ..
+        } => check::check(&root, &manifest, &what, Kit::from_flag(solutions)),
+        Command::Check {
+            what,
+            solutions,
+            repeat: Some(times),
+            seed,
+        } => repeat::repeat(
+            &root,
+            &manifest,
+            &what,
+            Kit::from_flag(solutions),
+            times,
+            seed,
+        ),
+        Command::Watch {
+            what,
+            solutions,
+            manual,
+        } => watch::watch(
+            &root,
+            &manifest,
+            &watch::Options {
+                what,
+                kit: Kit::from_flag(solutions),
+                manual,
+            },
+        ),
         Command::List { solutions } => {
             check::list(&root, &manifest, Kit::from_flag(solutions)).map(|()| true)
         }
@@ -290,19 +383,22 @@ fn run_command(command: Command) -> Result<bool> {
             backtrace,
             release,
             program,
-            args,
-        } => run::run(
-            &root,
-            &manifest,
-            run::RunOptions {
-                kit: Kit::from_flag(solutions),
-                backtrace,
-                release,
-            },
-            program.as_deref(),
-            &args,
-        )
-        .map(|()| true),
+        } => {
+            let (program, args) = run::program_and_args(&program);
+            run::run(
+                &root,
+                &manifest,
+                run::RunOptions {
+                    kit: Kit::from_flag(solutions),
+                    backtrace,
+                    release,
+                },
+                program,
+                args,
+            )
+            .map(|()| true)
+        }
+        Command::Reset { exercise, yes } => reset::command(&root, &manifest, &exercise, yes),
         Command::Bench { target, models } => {
             let target = target.unwrap_or(bench::Target::Models(models));
             let typed: Vec<String> = std::env::args().skip(1).collect();
@@ -377,6 +473,7 @@ impl Command {
     fn needs_solutions(&self) -> bool {
         match self {
             Command::Check { solutions, .. }
+            | Command::Watch { solutions, .. }
             | Command::List { solutions }
             | Command::Run { solutions, .. } => *solutions,
             Command::Book { teacher, .. } => *teacher,
@@ -384,8 +481,11 @@ impl Command {
             | Command::Mutants { .. }
             | Command::Dist { .. }
             | Command::Bench { .. } => true,
-            // The grader needs the pristine stubs, not the reference.
-            Command::Hint { .. } | Command::Grade { .. } | Command::Test => false,
+            // Reset and the grader need the pristine stubs, not the reference.
+            Command::Hint { .. }
+            | Command::Reset { .. }
+            | Command::Grade { .. }
+            | Command::Test => false,
         }
     }
 }
@@ -411,5 +511,85 @@ mod tests {
         );
         assert_eq!(find_kit(&kit), Some(kit.clone()), "from the kit's root");
         assert_eq!(find_kit(outside.path()), None, "outside any kit");
+    }
+
+    /// What `cargo xtask ARGS…` parses to, as `run`'s program and arguments.
+    fn run_words(args: &[&str]) -> (bool, Vec<String>) {
+        let cli = Cli::try_parse_from(std::iter::once("cargo-xtask").chain(args.iter().copied()))
+            .unwrap_or_else(|e| panic!("{args:?} should parse: {e}"));
+        match cli.command {
+            Command::Run {
+                solutions, program, ..
+            } => (solutions, program),
+            other => panic!("{args:?} should be `run`, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn run_passes_help_after_the_program_to_the_program() {
+        let (_, words) = run_words(&["run", "udp-dict-server", "--help"]);
+        let (program, args) = run::program_and_args(&words);
+        assert_eq!(program, Some("udp-dict-server"), "the program");
+        assert!(
+            args.iter().any(|a| a == "--help"),
+            "--help goes to the program, got {args:?}"
+        );
+        let (solutions, words) = run_words(&["run", "--solutions", "udp-dict-server", "-h"]);
+        assert!(solutions, "--solutions before the program is run's own");
+        assert_eq!(
+            run::program_and_args(&words),
+            (Some("udp-dict-server"), &["-h".to_string()][..]),
+            "-h goes to the program"
+        );
+        let (solutions, words) = run_words(&["run", "udp-dict-server", "--solutions", "--x"]);
+        assert!(!solutions, "a flag after the program is the program's");
+        assert_eq!(
+            words,
+            ["udp-dict-server", "--solutions", "--x"],
+            "every word after the program, as typed"
+        );
+        let (_, words) = run_words(&["run", "udp-dict-server", "--", "--addr", "x"]);
+        assert_eq!(
+            run::program_and_args(&words).1,
+            ["--addr", "x"],
+            "a `--` right after the program is dropped, as clap dropped it before"
+        );
+        let (_, words) = run_words(&["run"]);
+        assert_eq!(
+            run::program_and_args(&words),
+            (None, &[][..]),
+            "no program: the list of programs"
+        );
+    }
+
+    #[test]
+    fn run_help_without_a_program_is_xtasks_help_for_run() {
+        for help in ["--help", "-h"] {
+            let err = Cli::try_parse_from(["cargo-xtask", "run", help])
+                .expect_err("`run --help` is clap's help");
+            assert_eq!(
+                err.kind(),
+                clap::error::ErrorKind::DisplayHelp,
+                "`run {help}` shows run's help, got: {err}"
+            );
+            assert!(
+                err.to_string()
+                    .contains("Usage: cargo xtask run [OPTIONS] [PROGRAM] [ARGS]..."),
+                "run's usage line, got: {err}"
+            );
+        }
+        let err = Cli::try_parse_from(["cargo-xtask", "run", "--bogus"])
+            .expect_err("an unknown flag before the program");
+        assert_eq!(
+            err.kind(),
+            clap::error::ErrorKind::UnknownArgument,
+            "is refused, not taken for a program: {err}"
+        );
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
     }
 }

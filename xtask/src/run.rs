@@ -38,6 +38,19 @@ pub fn programs(root: &Path, manifest: &Manifest) -> (Vec<String>, Vec<String>) 
     (runner, listings)
 }
 
+/// The program and its arguments from `run`'s one positional (see
+/// `Command::Run`): the first word, then the rest; a `--` right after the
+/// program is dropped (`run PROGRAM -- ARGS` worked so before).
+pub fn program_and_args(words: &[String]) -> (Option<&str>, &[String]) {
+    match words.split_first() {
+        None => (None, &[]),
+        Some((program, rest)) => {
+            let rest = rest.strip_prefix(&["--".to_string()][..]).unwrap_or(rest);
+            (Some(program.as_str()), rest)
+        }
+    }
+}
+
 /// How `run` builds and starts a program (the flags of `cargo xtask run`).
 #[derive(Debug, Clone, Copy)]
 pub struct RunOptions {

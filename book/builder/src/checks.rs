@@ -80,10 +80,12 @@ fn check_directive(context: &PageContext<'_>, directive: &Directive<'_>) -> Resu
                 Err(hints::unknown(directive.line, directive.args, context.hints).message)
             }
         }
+        // Checked by `grading_guide::check`, which knows the edition.
+        "grading_guide" => Ok(()),
         other => Err(format!(
             "`{text}`: unknown directive `#{other}`; the book knows #include, \
-             #rustdoc_include, #playground, #title and #hints (to show the braces \
-             literally, write a backslash before them: `\\{text}`)"
+             #rustdoc_include, #playground, #title, #hints and #grading_guide (to show \
+             the braces literally, write a backslash before them: `\\{text}`)"
         )),
     }
 }

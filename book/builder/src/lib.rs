@@ -10,12 +10,16 @@
 //!   without their anchor lines.
 //! - [`logs`]: mdBook's own warnings and errors fail the build.
 //! - [`offline`]: the built book loads nothing from another host.
+//! - [`glyphs`]: every character of the built pages beyond ASCII has a glyph
+//!   in a font the book ships (book/fonts/netkit.css).
 //! - [`chapter_refs`]: a "chapter N" in prose is a link to that chapter.
 //! - [`glossary`]: the glossary and the body's terms agree both ways.
 //! - [`assumes`]: each exercise page says what it assumes, with links to
 //!   pages before it.
 //! - [`remember`]: chapter, topic and exercise pages have their
 //!   `## What to remember` section where it belongs.
+//! - [`grading_guide`]: `{{#grading_guide all}}`, the teacher's grading guide
+//!   (points, time limits, tests, hidden tests, mutants), teacher's edition only.
 //!
 //! ## The order of a build
 //!
@@ -24,13 +28,16 @@
 //! 2. Check every page as the edition sees it (teacher-only regions blanked
 //!    out in the student's edition): a problem stops the build here, with the
 //!    page, the line and the fix.
-//! 3. Preprocess: [`EditionPreprocessor`] (teacher-only regions, hints,
+//! 3. In the teacher's edition only, fill in `{{#grading_guide}}` from the
+//!    suite and `mutants/` (the student's edition refuses it in step 2).
+//! 4. Preprocess: [`EditionPreprocessor`] (teacher-only regions, hints,
 //!    includes of regions and whole files, the teacher's banner), then
 //!    mdBook's `links` (line ranges and `rustdoc_include`), then `index`.
 //!    Because ours runs first, an include inside a teacher-only region is never
 //!    resolved in the student's edition.
-//! 4. Render HTML into `out`, failing on any WARN or ERROR mdBook logs.
-//! 5. Scan the output for loads from outside.
+//! 5. Render HTML into `out`, failing on any WARN or ERROR mdBook logs.
+//! 6. Scan the output for loads from outside, and for characters that no
+//!    font of the book draws.
 
 mod assumes;
 mod chapter_refs;
@@ -38,6 +45,8 @@ mod checks;
 mod directives;
 mod edition;
 mod glossary;
+mod glyphs;
+mod grading_guide;
 mod hints;
 mod includes;
 mod logs;
@@ -93,6 +102,10 @@ pub fn build(root: &Path, manifest: &Manifest, edition: Edition, out: &Path) -> 
         );
     }
 
+    if edition == Edition::Teacher {
+        let label = src_label(root, &book);
+        grading_guide::fill_teachers_edition(root, manifest, &mut book.book, &label)?;
+    }
     // Added in this order, run in this order (default preprocessors are off).
     book.with_preprocessor(EditionPreprocessor {
         edition,
@@ -132,6 +145,32 @@ pub fn build(root: &Path, manifest: &Manifest, edition: Edition, out: &Path) -> 
             edition.name(),
             external.len(),
             indent(external.iter().map(ToString::to_string))
+        );
+    }
+    let stylesheets = book
+        .config
+        .html_config()
+        .map(|html| html.additional_css)
+        .unwrap_or_default();
+    let fonts = glyphs::fonts(&out, &book.root, &stylesheets)?;
+    let missing = glyphs::scan(&out, &fonts)?;
+    if !missing.is_empty() {
+        bail!(
+            "the {} edition has {} character(s) that no font of the book draws ({}), so a \
+             machine without fonts for them would show boxes:\n{}\nTo fix it, {}.",
+            edition.name(),
+            missing.len(),
+            if fonts.is_empty() {
+                "it has none: book.toml's additional-css lists no @font-face".to_string()
+            } else {
+                fonts
+                    .iter()
+                    .map(|f| f.file.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+            indent(missing.iter().map(ToString::to_string)),
+            glyphs::FIX
         );
     }
     Ok(index)
@@ -284,6 +323,7 @@ fn check_book(
             }
             found.extend(remember::check(kind, &text));
         }
+        found.extend(grading_guide::check(&text, source, root, manifest, edition));
         found.sort_by_key(|(line, _)| *line);
         for (line, message) in found {
             problems.push(Problem {
@@ -441,8 +481,22 @@ mod tests {
         write(
             "book/book.toml",
             "[book]\ntitle = \"Tiny\"\n[build]\ncreate-missing = false\n\
-             [output.html]\nmathjax-support = false\n",
+             [output.html]\nmathjax-support = false\n\
+             additional-css = [\"fonts/netkit.css\"]\n",
         );
+        // The kit's own fonts: the theme and the teacher's banner have
+        // characters beyond ASCII (arrows, a typographic apostrophe).
+        let kit_book = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for file in [
+            "fonts/netkit.css",
+            "src/fonts/netkit-cjk.otf",
+            "src/fonts/netkit-symbols.ttf",
+            "src/fonts/netkit-symbols-mono.ttf",
+        ] {
+            let to = root.join("book").join(file);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(kit_book.join(file), to).unwrap();
+        }
         write(
             "book/src/SUMMARY.md",
             "# Summary\n\n- [Intro](intro.md)\n- [Exercise](ch1/ex.md)\n",
@@ -656,6 +710,22 @@ mod tests {
             err.contains("<script src> loads https://cdn.example/x.js"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_character_without_a_glyph_in_the_books_fonts_fails_the_build() {
+        let (dir, manifest) = kit(&page("A crab → 🦀.\n", ""));
+        let err = build_edition(dir.path(), &manifest, Edition::Student).unwrap_err();
+        let err = format!("{err:#}");
+        assert!(
+            err.contains("has 1 character(s) that no font of the book draws"),
+            "the arrow is in the kit's fonts (book/fonts/subset's EXTRA): {err}"
+        );
+        assert!(
+            err.contains("ch1/ex.html:") && err.contains("'🦀' (U+1F980) has no glyph"),
+            "{err}"
+        );
+        assert!(err.contains("run book/fonts/subset"), "{err}");
     }
 
     #[test]

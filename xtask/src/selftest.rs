@@ -11,7 +11,10 @@
 //!    the suite and the book agree; so do the README and the book on which
 //!    chapters are here and which to come.
 //! 4. The book builds (by the book builder, `kit-book`), student and teacher
-//!    editions, every include resolved and nothing loaded from outside.
+//!    editions, every include resolved and nothing loaded from outside;
+//!    with Chromium, every page of each loads offline in it with no request
+//!    leaving the machine, no script error, nothing missing, no character
+//!    drawn as a box and nothing cut off (the runner's `book-in-browser`).
 //! 5. The runner's programs start, the book's listings work, and the kit's
 //!    own unit tests (xtask, kit-manifest, kit-book, the harness) pass.
 //! 6. Every mutant (a known-wrong reference in `mutants/`) makes its
@@ -37,7 +40,7 @@ use crate::mutants;
 use crate::stability;
 use crate::strays;
 use crate::suite::{self, Kit, Outcome, cargo};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -118,7 +121,10 @@ pub fn test(root: &Path, manifest: &Manifest) -> Result<bool> {
         Ok(builder) => {
             for (teacher, folder) in [(false, "student"), (true, "teacher")] {
                 match kit_book::edition(&builder, root, teacher)? {
-                    Ok(said) => tally.ok(format!("{folder} edition: {said}")),
+                    Ok(said) => {
+                        tally.ok(format!("{folder} edition: {said}"));
+                        in_browser(root, folder, &mut tally)?;
+                    }
                     Err(error) => tally.fail(format!("{folder} edition: {error}")),
                 }
             }
@@ -144,6 +150,40 @@ pub fn test(root: &Path, manifest: &Manifest) -> Result<bool> {
     println!("\ntook {:.0} s", started.elapsed().as_secs_f64());
     println!("kit: {} passed, {} failed", tally.passed, tally.failed);
     Ok(tally.failed == 0)
+}
+
+/// Check 4's second half: the built edition in `target/book/FOLDER`, every
+/// page loaded offline in headless Chromium by the runner's hidden program
+/// `book-in-browser` (which says `skipped: …` without Chromium); its
+/// screenshots go to `target/book-check/FOLDER`. The runner was built with
+/// the suite by checks 1 and 2.
+fn in_browser(root: &Path, folder: &str, tally: &mut Tally) -> Result<()> {
+    let runner = root.join("target/debug/netkit");
+    let shots = root.join("target/book-check").join(folder);
+    let output = Command::new(&runner)
+        .arg("book-in-browser")
+        .arg("--book")
+        .arg(root.join("target/book").join(folder))
+        .arg("--screenshots")
+        .arg(&shots)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("starting {}", runner.display()))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let what = format!("{folder} edition in Chromium, offline");
+    if !output.status.success() {
+        tally.fail(format!(
+            "{what}: {}{}",
+            stdout.trim(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    } else if let Some(skip) = skipped_lines(&stdout).first() {
+        tally.ok(what);
+        println!("        {skip}");
+    } else {
+        tally.ok(format!("{what}: {}", stdout.trim()));
+    }
+    Ok(())
 }
 
 /// `test` in a student's hand-out (no `solutions/`): what can be checked

@@ -56,6 +56,25 @@ impl Browser {
         finished.stdout.join("\n")
     }
 
+    /// Loads `url` with the network cut off (every host name fails to
+    /// resolve, and every request that is not for a file goes to a proxy
+    /// where nothing listens) in a window of `width`×`height`, lets the
+    /// page's timers and fonts run for up to `budget` of virtual time, and
+    /// returns the DOM then: how the book's pages are tried as a reader
+    /// opens them, from `file://`, offline.
+    #[track_caller]
+    pub fn dump_dom_offline(&self, url: &str, width: u32, height: u32, budget: Duration) -> String {
+        let finished = self.run(&[
+            "--host-resolver-rules=MAP * ~NOTFOUND".to_string(),
+            "--proxy-server=127.0.0.1:9".to_string(),
+            format!("--window-size={width},{height}"),
+            format!("--virtual-time-budget={}", budget.as_millis()),
+            "--dump-dom".to_string(),
+            url.to_string(),
+        ]);
+        finished.stdout.join("\n")
+    }
+
     /// Loads `url` in a window of `width`×`height` pixels and writes what it
     /// rendered to `png` (`--screenshot`).
     #[track_caller]

@@ -34,6 +34,9 @@
 //! - [`multi_core`]: the program `multi-core-server`
 //! - [`mixed_model`]: the program `mixed-server`
 //!
+//! The hidden `book-in-browser` ([`book_in_browser`]) loads every page of a
+//! built book offline in headless Chromium, for `cargo xtask test`.
+//!
 //! The hidden `probe` program runs a [`crate::probes`] function in a fresh,
 //! single-threaded process: the suite's way to call code that forks.
 //! [`failure`] says how every program reports an error: in one line.
@@ -42,6 +45,7 @@ pub mod alternate;
 pub mod bank_transfer;
 pub mod bench_models;
 pub mod bench_web;
+pub mod book_in_browser;
 pub mod c10k;
 pub mod chat;
 pub mod chatbot;
@@ -147,6 +151,9 @@ pub enum Program {
     MultiCoreServer(multi_core::Args),
     /// Chapter 5: the event-loop web server in pre-forked workers sharing one listener, under a supervisor.
     MixedServer(mixed_model::Args),
+    /// For the kit's check: every page of a built book loaded offline in headless Chromium (`cargo xtask test`).
+    #[command(hide = true)]
+    BookInBrowser(book_in_browser::Args),
     /// For the suite: a fixed HTTP keep-alive answer, the server load-gen's tests stop with SIGSTOP.
     #[command(hide = true)]
     FixtureHttp(load_gen::FixtureArgs),
@@ -194,6 +201,7 @@ impl Program {
             Program::C10kServer(args) => c10k::run(args),
             Program::MultiCoreServer(args) => multi_core::run(args),
             Program::MixedServer(args) => mixed_model::run(args),
+            Program::BookInBrowser(args) => book_in_browser::run(args),
             Program::FixtureHttp(args) => load_gen::fixture_http(args),
             Program::Probe(args) => crate::probes::run(args),
         }

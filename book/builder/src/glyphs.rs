@@ -13,6 +13,14 @@
 //! text and code (after mdBook's own fonts, before the system's), so which
 //! stack a character is in does not matter. book/fonts/subset writes them
 //! from the book's sources.
+//!
+//! An SVG of the built book is shown with `<img>`, and an image can use
+//! neither the page's fonts nor any file: each character beyond ASCII of an
+//! SVG's text (its elements' text, `<title>` included) must be drawn by a
+//! font the SVG itself embeds, an `@font-face` of one of its `<style>`s
+//! whose `src` is a base64 `data:` URL, within its `unicode-range`, and
+//! whose family one of the SVG's `font-family` attributes names (a font
+//! nothing asks for is never used). book/fonts/subset writes those too.
 
 use anyhow::{Context, Result, bail};
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,18 +41,28 @@ pub struct Missing {
     pub character: char,
     /// How many other pages have it.
     pub elsewhere: usize,
+    /// True if `file` is an SVG, which must draw it with a font of its own.
+    pub in_svg: bool,
 }
 
 impl std::fmt::Display for Missing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{}:{}: {:?} (U+{:04X}) has no glyph in the book's fonts",
+            "{}:{}: {:?} (U+{:04X}) has no glyph in ",
             self.file,
             self.line,
             self.character,
             u32::from(self.character)
         )?;
+        if self.in_svg {
+            return write!(
+                f,
+                "the fonts the SVG embeds (an <img> cannot use the page's fonts): \
+                 run book/fonts/subset"
+            );
+        }
+        write!(f, "the book's fonts")?;
         match self.elsewhere {
             0 => Ok(()),
             1 => write!(f, " (and is on 1 other page)"),
@@ -53,10 +71,11 @@ impl std::fmt::Display for Missing {
     }
 }
 
-/// One `@font-face` of a stylesheet: the URLs it loads, and its
-/// `unicode-range` (`None`: every character).
+/// One `@font-face` of a stylesheet: its `font-family`, unquoted, the URLs
+/// it loads, and its `unicode-range` (`None`: every character).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct FontFace {
+    family: Option<String>,
     urls: Vec<String>,
     ranges: Option<Vec<RangeInclusive<u32>>>,
 }
@@ -135,9 +154,11 @@ pub fn fonts(out: &Path, book_root: &Path, stylesheets: &[PathBuf]) -> Result<Ve
 
 /// Every character of the `.html` pages under `out` that is neither ASCII
 /// nor white space and that none of `fonts` draws, once each, at its first
-/// page (print.html, every page in one, last).
+/// page (print.html, every page in one, last); then, for each `.svg` under
+/// `out`, every such character of its text that none of its own fonts
+/// draws, once each per SVG.
 pub fn scan(out: &Path, fonts: &[BookFont]) -> Result<Vec<Missing>> {
-    let mut pages: Vec<PathBuf> = html_files(out)?;
+    let mut pages: Vec<PathBuf> = files_with(out, "html")?;
     let print = Some(std::ffi::OsStr::new("print.html"));
     pages.sort_by_key(|path| (path.file_name() == print, path.clone()));
     let mut drawn: BTreeMap<char, bool> = BTreeMap::new();
@@ -169,16 +190,27 @@ pub fn scan(out: &Path, fonts: &[BookFont]) -> Result<Vec<Missing>> {
                     line: html[..offset].matches('\n').count() + 1,
                     character: c,
                     elsewhere: 0,
+                    in_svg: false,
                 });
         }
     }
     let mut missing: Vec<Missing> = missing.into_values().collect();
+    for path in files_with(out, "svg")? {
+        let svg = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let file = path
+            .strip_prefix(out)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        missing.extend(scan_svg(&file, &svg)?);
+    }
     missing.sort_by(|a, b| (&a.file, a.line, a.character).cmp(&(&b.file, b.line, b.character)));
     Ok(missing)
 }
 
-/// The `.html` files under `dir`.
-fn html_files(dir: &Path) -> Result<Vec<PathBuf>> {
+/// The files under `dir` whose name ends in `.{extension}`.
+fn files_with(dir: &Path, extension: &str) -> Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(dir) = pending.pop() {
@@ -188,12 +220,170 @@ fn html_files(dir: &Path) -> Result<Vec<PathBuf>> {
             let path = entry?.path();
             if path.is_dir() {
                 pending.push(path);
-            } else if path.extension().is_some_and(|ext| ext == "html") {
+            } else if path.extension().is_some_and(|ext| ext == extension) {
                 found.push(path);
             }
         }
     }
     Ok(found)
+}
+
+/// The characters of an SVG's text (beyond ASCII, not white space) that
+/// none of the fonts it embeds draws, once each, at their first line. `file`
+/// names the SVG in the report and in errors.
+fn scan_svg(file: &str, svg: &str) -> Result<Vec<Missing>> {
+    let named = font_families(svg);
+    let mut fonts = Vec::new();
+    for face in style_sheets(svg).iter().flat_map(|css| font_faces(css)) {
+        // A font nothing names is never used, and one that is not in the SVG
+        // (a URL to a file) an <img> cannot load.
+        let Some(family) = &face.family else { continue };
+        if !named.iter().any(|n| n.eq_ignore_ascii_case(family)) {
+            continue;
+        }
+        for url in face.urls.iter().filter(|url| is_data_url(url)) {
+            let data = data_url_bytes(url).with_context(|| {
+                format!(
+                    "{file}: the data: URL of its @font-face for \"{family}\" is not base64: \
+                     run book/fonts/subset"
+                )
+            })?;
+            if let Err(err) = ttf_parser::Face::parse(&data, 0) {
+                bail!(
+                    "{file}: its @font-face for \"{family}\" embeds no font the book builder \
+                     can read ({err}): run book/fonts/subset"
+                );
+            }
+            fonts.push(BookFont {
+                file: file.to_string(),
+                data,
+                ranges: face.ranges.clone(),
+            });
+        }
+    }
+    let mut seen = BTreeSet::new();
+    let mut missing = Vec::new();
+    for (offset, c) in text_of(svg) {
+        if c.is_ascii() || c.is_whitespace() || c == '\u{feff}' || !seen.insert(c) {
+            continue;
+        }
+        if !fonts.iter().any(|font| font.draws(c)) {
+            missing.push(Missing {
+                file: file.to_string(),
+                line: svg[..offset].matches('\n').count() + 1,
+                character: c,
+                elsewhere: 0,
+                in_svg: true,
+            });
+        }
+    }
+    Ok(missing)
+}
+
+/// The contents of the `<style>` elements of an SVG (not commented out),
+/// without a `<![CDATA[` wrapping.
+fn style_sheets(svg: &str) -> Vec<&str> {
+    let lower = svg.to_ascii_lowercase();
+    let mut sheets = Vec::new();
+    let mut at = 0;
+    while let Some(n) = lower[at..].find('<') {
+        let start = at + n;
+        if lower[start..].starts_with("<!--") {
+            at = lower[start..]
+                .find("-->")
+                .map_or(svg.len(), |e| start + e + 3);
+            continue;
+        }
+        at = tag_end(svg, start);
+        let is_style = lower[start + 1..]
+            .strip_prefix("style")
+            .is_some_and(|rest| rest.starts_with(|c: char| c == '>' || c.is_ascii_whitespace()));
+        if is_style {
+            let end = lower[at..].find("</style").map_or(svg.len(), |e| at + e);
+            let css = svg[at..end].trim();
+            let css = css
+                .strip_prefix("<![CDATA[")
+                .and_then(|css| css.strip_suffix("]]>"))
+                .unwrap_or(css);
+            sheets.push(css);
+            at = end;
+        }
+    }
+    sheets
+}
+
+/// The families that the `font-family` attributes of an SVG name, unquoted
+/// (generic ones too).
+fn font_families(svg: &str) -> Vec<String> {
+    let mut families = Vec::new();
+    let mut rest = svg;
+    while let Some(n) = rest.find("font-family") {
+        rest = &rest[n + "font-family".len()..];
+        let Some(value) = rest.trim_start().strip_prefix('=') else {
+            continue; // a CSS declaration, `font-family: …`
+        };
+        let value = value.trim_start();
+        let Some(quote) = value.chars().next().filter(|q| *q == '"' || *q == '\'') else {
+            continue;
+        };
+        let Some((list, _)) = value[1..].split_once(quote) else {
+            break;
+        };
+        families.extend(
+            list.split(',')
+                .map(|family| family.trim().trim_matches(['"', '\'']).to_string()),
+        );
+    }
+    families
+}
+
+fn is_data_url(url: &str) -> bool {
+    url.get(..5)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("data:"))
+}
+
+/// The bytes of a base64 `data:` URL (`data:font/otf;base64,…`).
+fn data_url_bytes(url: &str) -> Option<Vec<u8>> {
+    let (meta, data) = url.get(5..)?.split_once(',')?;
+    if !meta.to_ascii_lowercase().ends_with(";base64") {
+        return None;
+    }
+    base64_decode(data)
+}
+
+/// Standard base64 (RFC 4648: `A`–`Z`, `a`–`z`, `0`–`9`, `+`, `/`), with or
+/// without its `=` padding, white space skipped; `None` if it is not that.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(text.len() / 4 * 3);
+    let (mut bits, mut count) = (0u32, 0u32);
+    let mut padded = false;
+    for b in text.bytes() {
+        let value = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => {
+                padded = true;
+                continue;
+            }
+            b if b.is_ascii_whitespace() => continue,
+            _ => return None,
+        };
+        if padded {
+            return None; // data after the padding
+        }
+        bits = (bits << 6) | u32::from(value);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            bytes.push(u8::try_from(bits >> count).ok()?);
+            bits &= (1 << count) - 1;
+        }
+    }
+    // A last group of one character holds no whole byte.
+    (count < 6).then_some(bytes)
 }
 
 /// `a/b/../c` as `a/c`, without touching the disk.
@@ -321,14 +511,18 @@ fn font_faces(css: &str) -> Vec<FontFace> {
         };
         let close = css[open..].find('}').map_or(css.len(), |c| open + c);
         let mut face = FontFace {
+            family: None,
             urls: Vec::new(),
             ranges: None,
         };
-        for declaration in css[open..close].split(';') {
+        for declaration in declarations(&css[open..close]) {
             let Some((name, value)) = declaration.split_once(':') else {
                 continue;
             };
             match name.trim().to_ascii_lowercase().as_str() {
+                "font-family" => {
+                    face.family = Some(value.trim().trim_matches(['"', '\'']).to_string());
+                }
                 "src" => face.urls.extend(urls(value)),
                 "unicode-range" => face.ranges = Some(unicode_range(value)),
                 _ => {}
@@ -338,6 +532,29 @@ fn font_faces(css: &str) -> Vec<FontFace> {
         at = close;
     }
     faces
+}
+
+/// The declarations of a CSS block, split at each `;` outside quotes and
+/// parentheses (a `data:font/otf;base64,…` URL holds one).
+fn declarations(block: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let (mut start, mut depth, mut quote) = (0, 0u32, None);
+    for (i, c) in block.char_indices() {
+        match (quote, c) {
+            (Some(q), _) if q == c => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => depth = depth.saturating_sub(1),
+            (None, ';') if depth == 0 => {
+                found.push(&block[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    found.push(&block[start..]);
+    found
 }
 
 fn strip_comments(css: &str) -> String {
@@ -494,10 +711,12 @@ mod tests {
             font_faces(css),
             vec![
                 FontFace {
+                    family: Some("a".into()),
                     urls: vec!["a.otf".into()],
                     ranges: Some(vec![0x4E00..=0x9FFF, 0x3000..=0x3000, 0x400..=0x4FF]),
                 },
                 FontFace {
+                    family: None,
                     urls: vec!["../b.ttf".into()],
                     ranges: None,
                 },
@@ -575,5 +794,219 @@ mod tests {
             format!("{err:#}").contains("not in the built book at fonts/tiny.ttf"),
             "{err:#}"
         );
+    }
+
+    /// Standard base64 with padding, as book/fonts/subset writes it.
+    fn base64(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut text = String::new();
+        for chunk in bytes.chunks(3) {
+            let group = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |group, (i, &b)| group | u32::from(b) << (16 - 8 * i));
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    text.push(char::from(ALPHABET[(group >> (18 - 6 * i) & 63) as usize]));
+                } else {
+                    text.push('=');
+                }
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn base64_decodes_with_or_without_padding_and_refuses_what_is_not() {
+        assert_eq!(base64_decode("TWFu").unwrap(), b"Man");
+        assert_eq!(base64_decode("TWE=").unwrap(), b"Ma");
+        assert_eq!(base64_decode("TQ==").unwrap(), b"M");
+        assert_eq!(base64_decode("TQ").unwrap(), b"M");
+        assert_eq!(base64_decode("TW\nFu").unwrap(), b"Man", "white space");
+        assert_eq!(base64_decode("").unwrap(), b"");
+        assert_eq!(base64_decode("TWFuT"), None, "a lone last character");
+        assert_eq!(base64_decode("TQ==TQ"), None, "data after the padding");
+        assert_eq!(base64_decode("TW-u"), None, "base64url is not base64");
+        let font = tiny_font(&['封', '→']);
+        assert_eq!(base64_decode(&base64(&font)).unwrap(), font);
+        assert_eq!(
+            data_url_bytes(&format!("data:font/otf;base64,{}", base64(b"OTTO"))).unwrap(),
+            b"OTTO"
+        );
+        assert_eq!(data_url_bytes("data:text/plain,OTTO"), None);
+    }
+
+    #[test]
+    fn a_declaration_ends_at_a_semicolon_outside_quotes_and_parentheses() {
+        let css = "@font-face { font-family: \"netkit CJK\"; \
+            src: url(\"data:font/otf;base64,AAAA\") format(\"opentype\"); \
+            unicode-range: U+4E00-9FFF; }";
+        assert_eq!(
+            font_faces(css),
+            vec![FontFace {
+                family: Some("netkit CJK".into()),
+                urls: vec!["data:font/otf;base64,AAAA".into()],
+                ranges: Some(vec![0x4E00..=0x9FFF]),
+            }]
+        );
+    }
+
+    /// An SVG as book/fonts/subset writes it: `text` in the drawing, and
+    /// `chars` in an embedded font of the family "netkit CJK" for CJK only,
+    /// which the root's font-family names if `named`.
+    fn svg(chars: &[char], named: bool, text: &str) -> String {
+        let family = if named {
+            "'netkit CJK', sans-serif"
+        } else {
+            "sans-serif"
+        };
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" font-family=\"{family}\">\n  \
+             <title>A drawing</title>\n  \
+             <!-- netkit-font: written by book/fonts/subset -->\n  \
+             <defs><style>\n    @font-face {{ font-family: \"netkit CJK\"; \
+             src: url(\"data:font/otf;base64,{}\") format(\"opentype\"); \
+             unicode-range: U+3000-33FF, U+4E00-9FFF; }}\n  </style></defs>\n  \
+             <!-- /netkit-font -->\n  \
+             <!-- <style>@font-face {{ src: url(x) }}</style> 注 -->\n{text}\n</svg>\n",
+            base64(&tiny_font(chars))
+        )
+    }
+
+    fn svg_report(file: &str, svg: &str) -> Vec<String> {
+        scan_svg(file, svg)
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn an_svg_must_draw_its_characters_with_the_font_it_embeds() {
+        let drawing = "  <text>封装</text>\n  <text font-family=\"'netkit CJK', monospace\">\
+                       装 → 包。</text>\n  <text>封</text>";
+        assert_eq!(
+            svg_report("img/x.svg", &svg(&['封', '装', '→', '。'], true, drawing)),
+            vec![
+                "img/x.svg:10: '→' (U+2192) has no glyph in the fonts the SVG embeds \
+                 (an <img> cannot use the page's fonts): run book/fonts/subset",
+                "img/x.svg:10: '包' (U+5305) has no glyph in the fonts the SVG embeds \
+                 (an <img> cannot use the page's fonts): run book/fonts/subset",
+            ],
+            "封装。 are drawn; → is in the font but outside its range; the comment is no text"
+        );
+        assert_eq!(
+            svg_report(
+                "img/x.svg",
+                &svg(&['封'], true, "<title>封 in the title</title>")
+            ),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            svg_report(
+                "img/x.svg",
+                &svg(&[], true, "<text>\u{a0}ASCII only</text>")
+            ),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn an_svg_font_that_no_font_family_names_does_not_count() {
+        assert_eq!(
+            svg_report("img/x.svg", &svg(&['封'], false, "<text>封</text>")),
+            vec![
+                "img/x.svg:9: '封' (U+5C01) has no glyph in the fonts the SVG embeds \
+                 (an <img> cannot use the page's fonts): run book/fonts/subset"
+            ]
+        );
+        assert_eq!(
+            font_families("<svg font-family=\"'netkit CJK', sans-serif\"><g font-family = 'a'>"),
+            vec!["netkit CJK", "sans-serif", "a"]
+        );
+    }
+
+    #[test]
+    fn an_svg_font_that_does_not_decode_or_parse_is_an_error() {
+        let good = svg(&['封'], true, "<text>封</text>");
+        let base64 = good
+            .split("base64,")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        for (broken, why) in [
+            (good.replace(base64, "AA!A"), "is not base64"),
+            (
+                good.replace(base64, "AAAA"),
+                "embeds no font the book builder can read",
+            ),
+        ] {
+            let err = scan_svg("img/x.svg", &broken).expect_err(why);
+            let err = format!("{err:#}");
+            assert!(err.starts_with("img/x.svg: "), "{err}");
+            assert!(
+                err.contains(why) && err.contains("run book/fonts/subset"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn style_sheets_skips_comments_and_unwraps_cdata() {
+        let svg = "<svg><!-- <style>a{}</style> --><style type=\"text/css\"><![CDATA[b{}]]></style>\
+                   <styles/><STYLE>c{}</STYLE></svg>";
+        assert_eq!(style_sheets(svg), vec!["b{}", "c{}"]);
+    }
+
+    #[test]
+    fn scan_checks_the_svgs_of_the_built_book_against_their_own_fonts() {
+        let dir = tempfile::tempdir().unwrap();
+        let fonts = built_book(
+            dir.path(),
+            &['封', '装'],
+            &[("ch1/a.html", "<p>封装</p>\n<img src=\"../img/a.svg\">\n")],
+        );
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join("out/img").join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("a.svg", &svg(&['封'], true, "<text>封装</text>"));
+        write("b.svg", "<svg><text>装</text></svg>");
+        write("c.svg", "<svg><text>ASCII</text></svg>");
+        let found: Vec<String> = scan(&dir.path().join("out"), &fonts)
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                "img/a.svg:9: '装' (U+88C5) has no glyph in the fonts the SVG embeds \
+                 (an <img> cannot use the page's fonts): run book/fonts/subset",
+                "img/b.svg:1: '装' (U+88C5) has no glyph in the fonts the SVG embeds \
+                 (an <img> cannot use the page's fonts): run book/fonts/subset",
+            ],
+            "the page's fonts draw 装 on the page, not in an image"
+        );
+    }
+
+    #[test]
+    fn the_kits_own_svgs_draw_every_character_with_their_own_fonts() {
+        let img = Path::new(env!("CARGO_MANIFEST_DIR")).join("../src/img");
+        let mut checked = 0;
+        for path in files_with(&img, "svg").unwrap() {
+            let svg = std::fs::read_to_string(&path).unwrap();
+            let file = path.display().to_string();
+            assert_eq!(
+                scan_svg(&file, &svg).unwrap(),
+                vec![],
+                "{file}: run book/fonts/subset"
+            );
+            checked += 1;
+        }
+        assert!(checked > 0, "no SVG in {}", img.display());
     }
 }

@@ -11,7 +11,8 @@
 //! - [`logs`]: mdBook's own warnings and errors fail the build.
 //! - [`offline`]: the built book loads nothing from another host.
 //! - [`glyphs`]: every character of the built pages beyond ASCII has a glyph
-//!   in a font the book ships (book/fonts/netkit.css).
+//!   in a font the book ships (book/fonts/netkit.css), and every one of an
+//!   SVG's text in a font the SVG embeds (an `<img>` cannot use the page's).
 //! - [`chapter_refs`]: a "chapter N" in prose is a link to that chapter.
 //! - [`glossary`]: the glossary and the body's terms agree both ways.
 //! - [`assumes`]: each exercise page says what it assumes, with links to

@@ -359,6 +359,28 @@ mod tests {
     }
 
     #[test]
+    fn an_svgs_own_data_font_is_fine_and_one_from_a_host_is_not() {
+        // As book/fonts/subset writes it: the `;` and `/` of the data: URL
+        // end nothing.
+        let svg = r#"<svg xmlns="http://www.w3.org/2000/svg" font-family="'netkit CJK', sans-serif">
+  <!-- netkit-font: written by book/fonts/subset -->
+  <defs><style>
+    @font-face { font-family: "netkit CJK"; src: url("data:font/otf;base64,T1RUTwAK+/8=") format("opentype"); unicode-range: U+4E00-9FFF; }
+    @font-face { font-family: "b"; src: url(https://fonts.example/b.woff2), url('http://x/c.otf'); }
+  </style></defs>
+  <!-- /netkit-font -->
+  <text>封装</text>
+</svg>"#;
+        assert_eq!(
+            urls(scan_markup(svg)),
+            vec![
+                "<style> url() https://fonts.example/b.woff2",
+                "<style> url() http://x/c.otf",
+            ]
+        );
+    }
+
+    #[test]
     fn scan_reports_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("css")).unwrap();

@@ -108,7 +108,7 @@ pub use deadlock::{Blocked, DeadlockWatch};
 pub use liveness::{Liveness, wait_for};
 pub use lock::{MachineLock, machine_lock};
 pub use measure::{Measured, peak_memory, resident_memory, run_measured, stderr_gist};
-pub use net::{TcpPeer, UdpPeer, loopback_listener, loopback_udp};
+pub use net::{TcpPeer, UdpPeer, loopback_listener, loopback_udp, spare_loopback_addr};
 pub use nginx::{Nginx, Shape as NginxShape, nginx_or_skip};
 pub use probe::{ProbeRun, probe, probe_allowing_failure};
 pub use program::{Finished, Program};

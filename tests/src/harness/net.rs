@@ -15,6 +15,41 @@ pub fn loopback_listener() -> TcpListener {
     TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0 failed: is loopback up?")
 }
 
+/// The ports [`spare_loopback_addr`] hands out: below Linux's ephemeral
+/// range (`net.ipv4.ip_local_port_range`, 32768 to 60999 by default), from
+/// which the kernel picks the port of every `bind(…:0)` and of every
+/// outgoing connection, so that no other test's socket is given one of
+/// them behind our back.
+const SPARE_PORTS: std::ops::Range<u16> = 20000..32000;
+
+/// A loopback address for a server that must bind a *given* port itself (a
+/// backend that nginx's configuration names, restarted on the same port):
+/// a port of [`SPARE_PORTS`] that is free now, each handed out once per
+/// process, starting at an offset of this process's own so that parallel
+/// suites rarely meet. A port taken between this check and the server's
+/// bind is a one in thousands race, not the everyday one of a port from
+/// `127.0.0.1:0` let go and handed to the next socket that asks.
+pub fn spare_loopback_addr() -> SocketAddr {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    let span = u32::from(SPARE_PORTS.end - SPARE_PORTS.start);
+    let _ = NEXT.compare_exchange(
+        u32::MAX,
+        std::process::id().wrapping_mul(7919) % span,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    for _ in 0..span {
+        let offset = NEXT.fetch_add(1, Ordering::SeqCst) % span;
+        let port = SPARE_PORTS.start + offset as u16;
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        if TcpListener::bind(addr).is_ok() {
+            return addr;
+        }
+    }
+    panic!("no free port in 127.0.0.1:{SPARE_PORTS:?}");
+}
+
 /// A UDP socket on `127.0.0.1:0`, for the server under test.
 pub fn loopback_udp() -> UdpSocket {
     UdpSocket::bind("127.0.0.1:0").expect("binding 127.0.0.1:0 failed: is loopback up?")

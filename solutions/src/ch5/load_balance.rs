@@ -320,21 +320,22 @@ impl Instances {
     }
 
     /// Stops every instance (see the type's doc); how each ended, in order.
-    pub fn stop(mut self) -> Vec<(SocketAddr, ExitStatus)> {
-        for instance in &self.running {
+    pub fn stop(self) -> Vec<(SocketAddr, ExitStatus)> {
+        let mut this = self;
+        for instance in &this.running {
             signal(&instance.child, libc::SIGTERM);
         }
         let deadline = Instant::now() + STOP_GRACE;
-        let mut ended: Vec<Option<ExitStatus>> = vec![None; self.running.len()];
+        let mut ended: Vec<Option<ExitStatus>> = vec![None; this.running.len()];
         while ended.iter().any(Option::is_none) && Instant::now() < deadline {
-            for (instance, status) in self.running.iter_mut().zip(ended.iter_mut()) {
+            for (instance, status) in this.running.iter_mut().zip(ended.iter_mut()) {
                 if status.is_none() {
                     *status = instance.child.try_wait().ok().flatten();
                 }
             }
             std::thread::sleep(Duration::from_millis(5));
         }
-        let running = std::mem::take(&mut self.running);
+        let running = std::mem::take(&mut this.running);
         running
             .into_iter()
             .zip(ended)

@@ -145,6 +145,7 @@ impl Drop for CrashHandlers<'_> {
         let Ok(entries) = std::fs::read_dir("/proc") else {
             return;
         };
+        let mut elsewhere = Vec::new();
         for pid in entries
             .flatten()
             .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
@@ -173,6 +174,31 @@ impl Drop for CrashHandlers<'_> {
             if ppid == Some(me) {
                 // Killed or exited: this returns at once.
                 let _ = nix::sys::wait::waitpid(pid, None);
+            } else if ours_alive {
+                // Killed while its parent (Chromium's, or the process that
+                // double-forked it) still lives: when that one exits, it
+                // becomes a zombie child of ours (a subreaper), which only
+                // we can reap. Wait for that, bounded.
+                elsewhere.push(pid);
+            }
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !elsewhere.is_empty() && std::time::Instant::now() < deadline {
+            elsewhere.retain(|&pid| {
+                let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                    return false; // gone: reaped by its own parent
+                };
+                let ppid = stat
+                    .rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+                if ppid == Some(me) {
+                    let _ = nix::sys::wait::waitpid(pid, None);
+                    return false;
+                }
+                true
+            });
+            if !elsewhere.is_empty() {
+                std::thread::park_timeout(super::STEP);
             }
         }
     }

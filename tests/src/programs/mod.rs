@@ -28,6 +28,11 @@
 //!   wrk (`cargo xtask bench web`)
 //! - [`bench_models`]: `bench-models`, every model of chapters 3 to 5 (and
 //!   nginx) under the kit's load generator, with charts (`cargo xtask bench`)
+//! - [`bench_failover`]: `bench-failover`, two instances behind nginx while
+//!   one dies and comes back, with and without retries (`cargo xtask bench
+//!   failover`)
+//! - [`load_balance`]: `load-balance`, web-server instances behind nginx,
+//!   supervised
 //! - [`load_gen`]: `load-gen`, chapter 5's load generator (and the hidden
 //!   `fixture-http`, the HTTP server its tests stop with SIGSTOP)
 //! - [`c10k`]: the program `c10k-server`
@@ -44,6 +49,7 @@
 
 pub mod alternate;
 pub mod bank_transfer;
+pub mod bench_failover;
 pub mod bench_models;
 pub mod bench_web;
 pub mod book_in_browser;
@@ -145,6 +151,8 @@ pub enum Program {
     BenchWeb(bench_web::Args),
     /// Chapter 5: every server model and nginx under the kit's load generator, with charts (`cargo xtask bench`).
     BenchModels(bench_models::Args),
+    /// Chapter 5: two web-server instances behind nginx while one is killed and restarted, with and without retries (`cargo xtask bench failover`).
+    BenchFailover(bench_failover::Args),
     /// Chapter 5: load a server with keep-alive requests, closed or open loop, and report latencies.
     LoadGen(load_gen::Args),
     /// Chapter 5: a site held in memory, served by one event loop to ten thousand connections.
@@ -201,6 +209,7 @@ impl Program {
             Program::WebServer(args) => web_server::run(args),
             Program::BenchWeb(args) => bench_web::run(args),
             Program::BenchModels(args) => bench_models::run(args),
+            Program::BenchFailover(args) => bench_failover::run(args),
             Program::LoadGen(args) => load_gen::run(args),
             Program::C10kServer(args) => c10k::run(args),
             Program::MultiCoreServer(args) => multi_core::run(args),

@@ -798,13 +798,14 @@ fn fixture(body: &str) -> (PathBuf, Vec<OsString>) {
     )
 }
 
-/// A shell that says it listens, then runs `then` (the address is `$2`).
-fn shell(then: &str) -> (PathBuf, Vec<OsString>) {
+/// A shell that runs `first`, says it listens, then runs `then` (the
+/// address is `$2`).
+fn shell(first: &str, then: &str) -> (PathBuf, Vec<OsString>) {
     (
         PathBuf::from("/bin/sh"),
         vec![
             "-c".into(),
-            format!("echo \"listening on $2\"; {then}").into(),
+            format!("{first} echo \"listening on $2\"; {then}").into(),
             "sh".into(),
         ],
     )
@@ -979,7 +980,9 @@ fn stop_ends_every_instance_and_reaps_it() {
 #[test]
 fn stop_kills_an_instance_that_ignores_sigterm() {
     let addrs = [spare_loopback_addr()];
-    let instances = start(&shell("trap '' TERM; exec sleep 60"), &addrs);
+    // The trap is set before the line that says it listens: the
+    // supervisor may signal it the moment it has read that line.
+    let instances = start(&shell("trap '' TERM;", "exec sleep 60"), &addrs);
     let pid = instances.pids()[0];
     let started = Instant::now();
     let ended = instances.stop();

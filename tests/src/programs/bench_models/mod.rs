@@ -26,7 +26,8 @@ mod table;
 
 use super::bench_web::{self, caught};
 use super::compare_models::{footprint, server::ModelServer};
-use crate::harness::{Liveness, Nginx, NginxShape, Tool};
+use crate::harness::{Liveness, Nginx, NginxShape, Tool, spare_loopback_addr};
+use crate::kit::ch5::load_balance::{Balancer, Instances, Policy, nginx_config};
 use crate::kit::ch5::load_gen::{self, Pace, Plan, Protocol, Until};
 use anyhow::Context;
 use std::io::{Read, Write};
@@ -78,6 +79,9 @@ const LINE: &[u8] = b"the quick brown fox jumps over.\n";
 /// The page each request of an HTTP model fetches: 1 KiB.
 const PAGE: &str = "/index.html";
 
+/// How many web-server instances the balanced models put behind nginx.
+const BALANCED: [usize; 3] = [1, 2, 4];
+
 /// Connections of the thread- and process-per-connection models.
 const THREADISH: &[usize] = &[1, 8, 64, 256];
 /// Connections of the event loops (and nginx).
@@ -96,6 +100,10 @@ enum Start {
     Kit(Vec<String>),
     /// The installed nginx with this many workers.
     Nginx { workers: usize },
+    /// This many `web-server` instances behind the installed nginx, with
+    /// chapter 5's balancer configuration (`load_balance::nginx_config`,
+    /// round robin, one nginx worker) and its supervisor.
+    Balanced { instances: usize },
 }
 
 /// A model of the run.
@@ -230,6 +238,22 @@ fn models(cores: usize) -> Vec<Model> {
     if let Some(m) = models.iter_mut().find(|m| m.label == "mixed-server") {
         m.note = Some(format!("{cores} worker processes, one per core"));
     }
+    for instances in BALANCED {
+        models.push(Model {
+            label: format!("web-server-x{instances}-behind-nginx"),
+            start: Start::Balanced { instances },
+            http: true,
+            connections: EVENT_LOOPS,
+            idle: &[],
+            note: Some(format!(
+                "{instances} web-server instance{} behind one nginx worker (the load-balance \
+                 configuration, round robin, kept upstream connections, and `keepalive_requests` \
+                 raised as for nginx-1): nginx, the instances and the load generator share the \
+                 machine's {cores} cores",
+                if instances == 1 { "" } else { "s" }
+            )),
+        });
+    }
     for workers in [1, cores] {
         let label = format!("nginx-{workers}");
         if models.iter().any(|m| m.label == label) {
@@ -333,6 +357,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(dir) => {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
             let mut files = vec![("models.md".to_string(), text.clone())];
+            // The load-balance page shows the balanced rows alone.
+            if let Some(table) = table::balanced_table(&results) {
+                let by = bench_web::table::measured_by(&command, &when);
+                files.push((
+                    "balanced.md".to_string(),
+                    format!(
+                        "{by} The whole run: [measuring the models](measuring.md).\n{}{table}",
+                        table::BALANCED_INTRO
+                    ),
+                ));
+            }
             for (name, svg) in chart::all(&results)? {
                 files.push((name.to_string(), svg));
             }
@@ -366,13 +401,15 @@ fn machine(load: &str, cores: usize) -> String {
 enum Running {
     Kit(ModelServer),
     Nginx(Nginx),
+    /// nginx in front of its instances (stopped when dropped).
+    Balanced(Nginx, Instances),
 }
 
 impl Running {
     fn addr(&self) -> SocketAddr {
         match self {
             Running::Kit(s) => s.addr,
-            Running::Nginx(n) => n.addr(),
+            Running::Nginx(n) | Running::Balanced(n, _) => n.addr(),
         }
     }
 
@@ -381,7 +418,7 @@ impl Running {
     fn pgid(&self) -> u32 {
         match self {
             Running::Kit(s) => s.pgid(),
-            Running::Nginx(n) => n.program().pid(),
+            Running::Nginx(n) | Running::Balanced(n, _) => n.program().pid(),
         }
     }
 
@@ -389,6 +426,14 @@ impl Running {
         match self {
             Running::Kit(s) => s.exited_within(Duration::ZERO).map_or(Ok(()), Err),
             Running::Nginx(n) => n.program().check(),
+            Running::Balanced(n, instances) => {
+                n.program().check()?;
+                match instances.watch() {
+                    Ok(restarts) if restarts.is_empty() => Ok(()),
+                    Ok(restarts) => Err(format!("instances died during the load: {restarts:?}")),
+                    Err(e) => Err(format!("an instance died and did not start again: {e}")),
+                }
+            }
         }
     }
 }
@@ -418,6 +463,16 @@ fn start(model: &Model, root: &Path, nginx: Option<&Path>) -> Result<Running, St
                     .map_err(|why| format!("did not start: {why}"))?,
             )
         }
+        Start::Balanced { instances } => {
+            let path = nginx.ok_or_else(|| {
+                format!(
+                    "nginx is not installed (`sudo apt-get install {}`)",
+                    Tool::Nginx.package()
+                )
+            })?;
+            let (nginx, instances) = balanced(path, root, *instances)?;
+            Running::Balanced(nginx, instances)
+        }
     };
     if model.http {
         bench_web::check_serves(running.addr())?;
@@ -425,6 +480,55 @@ fn start(model: &Model, root: &Path, nginx: Option<&Path>) -> Result<Running, St
         check_echoes(running.addr())?;
     }
     Ok(running)
+}
+
+/// `count` instances of this runner's `web-server` serving `root`, on spare
+/// loopback ports, behind nginx running chapter 5's balancer configuration
+/// (round robin): what `load-balance` starts, and `bench failover` too.
+pub fn balanced(nginx: &Path, root: &Path, count: usize) -> Result<(Nginx, Instances), String> {
+    // As for nginx-1: no close of a client's connection every 1000
+    // requests (nginx's default `keepalive_requests`), which the load
+    // generator would count as errors.
+    balanced_with(nginx, root, count, |conf| {
+        conf.replacen(
+            "    access_log off;\n",
+            "    access_log off;\n    keepalive_requests 1000000;\n",
+            1,
+        )
+    })
+}
+
+/// [`balanced`], with the configuration passed through `edit` first (the
+/// failover bench turns the retries off to show what they give).
+pub fn balanced_with(
+    nginx: &Path,
+    root: &Path,
+    count: usize,
+    edit: impl Fn(String) -> String,
+) -> Result<(Nginx, Instances), String> {
+    let runner = std::env::current_exe().map_err(|e| format!("finding this program: {e}"))?;
+    let addrs: Vec<SocketAddr> = (0..count).map(|_| spare_loopback_addr()).collect();
+    let args: Vec<std::ffi::OsString> = vec!["web-server".into(), "--root".into(), root.into()];
+    let instances = caught(|| Instances::start(&runner, &args, &addrs))?
+        .map_err(|e| format!("the instances did not start: {e}"))?;
+    let backends = instances.addrs();
+    let nginx = caught(|| {
+        Nginx::with_config(
+            nginx,
+            "nginx in front of web-server instances",
+            |dir, listen| {
+                let balancer = Balancer {
+                    listen,
+                    backends: backends.clone(),
+                    policy: Policy::RoundRobin,
+                    dir: dir.to_path_buf(),
+                };
+                edit(nginx_config(&balancer).unwrap_or_else(|e| panic!("nginx_config: {e}")))
+            },
+        )
+    })
+    .map_err(|why| format!("nginx did not start in front of the instances: {why}"))?;
+    Ok((nginx, instances))
 }
 
 /// One line sent, the same line back.

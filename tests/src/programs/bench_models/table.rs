@@ -188,6 +188,10 @@ pub fn report(facts: &Facts, results: &[ModelResult], ratios: &[Ratio]) -> Strin
     text.push_str(&memory_table(results));
     text.push_str("\nThe chapter's targets:\n\n");
     text.push_str(&ratio_table(ratios));
+    if let Some(table) = balanced_table(results) {
+        text.push_str(BALANCED_INTRO);
+        text.push_str(&table);
+    }
     let notes: Vec<String> = results
         .iter()
         .flat_map(|r| {
@@ -206,6 +210,56 @@ pub fn report(facts: &Facts, results: &[ModelResult], ratios: &[Ratio]) -> Strin
         }
     }
     text
+}
+
+/// What the table of [`balanced_table`] compares, said before it.
+pub const BALANCED_INTRO: &str = "\nSeveral web-server instances behind nginx (chapter 5's \
+    load-balance configuration, round robin, one nginx worker), against one web-server alone. \
+    No target: on a machine of few cores, nginx, the instances and the load generator take \
+    their CPU from the same cores, and a request through nginx costs two hops, not one.\n\n";
+
+/// The balanced models (`web-server-xN-behind-nginx`) against `web-server`
+/// alone: each one's best req/s and the ratio, and the same at 64
+/// connections. `None` when none of them was measured.
+pub fn balanced_table(results: &[ModelResult]) -> Option<String> {
+    let alone = results.iter().find(|r| r.label == "web-server");
+    let at = |r: &ModelResult, connections: usize| {
+        r.points
+            .iter()
+            .find(|p| p.connections == connections)
+            .map(|p| p.rps)
+    };
+    let ratio = |ours: Option<f64>, theirs: Option<f64>| match (ours, theirs) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
+        _ => "–".to_string(),
+    };
+    let rows: Vec<Vec<String>> = results
+        .iter()
+        .filter(|r| r.label.starts_with("web-server-x") && r.label.ends_with("-behind-nginx"))
+        .map(|r| {
+            let best = r.best_rps();
+            let at64 = at(r, 64);
+            vec![
+                r.label.clone(),
+                best.map_or("–".into(), |v| format!("{v:.0}")),
+                ratio(best, alone.and_then(ModelResult::best_rps)),
+                at64.map_or("–".into(), |v| format!("{v:.0}")),
+                ratio(at64, alone.and_then(|a| at(a, 64))),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let header = [
+        "model",
+        "req/s at its best",
+        "÷ web-server alone",
+        "req/s at 64 connections",
+        "÷ web-server alone at 64",
+    ]
+    .map(String::from);
+    Some(markdown(&header, &rows))
 }
 
 /// The first line of `text`, without a trailing period.
@@ -408,6 +462,52 @@ pub mod tests {
                 ..ModelResult::default()
             },
         ]
+    }
+
+    #[test]
+    fn the_balanced_rows_are_compared_with_one_web_server_alone() {
+        let point = |connections, rps| Point {
+            connections,
+            rps,
+            p99: Duration::from_millis(1),
+            errors: 0,
+        };
+        let model = |label: &str, points| ModelResult {
+            label: label.into(),
+            http: true,
+            points,
+            ..ModelResult::default()
+        };
+        assert_eq!(balanced_table(&sample()), None, "no balanced row, no table");
+        let results = vec![
+            model("web-server", vec![point(1, 5_000.0), point(64, 20_000.0)]),
+            model(
+                "web-server-x2-behind-nginx",
+                vec![point(1, 2_500.0), point(64, 15_000.0)],
+            ),
+        ];
+        let table = balanced_table(&results).expect("a table");
+        let row: Vec<&str> = table
+            .lines()
+            .find(|l| l.contains("x2"))
+            .map(|l| {
+                l.split('|')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(
+            row,
+            [
+                "web-server-x2-behind-nginx",
+                "15000",
+                "0.75×",
+                "15000",
+                "0.75×"
+            ],
+            "each ratio divides by web-server alone:\n{table}"
+        );
     }
 
     #[test]

@@ -304,10 +304,16 @@ impl Receiver {
         let mut message = vec![0u8; len];
         read_or_truncated(&self.data, &mut message)?;
         // One slot is free again. If every sender is gone already, nobody
-        // needs the credit: that is not an error.
+        // needs the credit: that is not an error. The kernel says so with
+        // EPIPE, or with ECONNRESET when the last sender closed its end
+        // with credits still unread in it (a race with its exit).
         match give_token(&self.credits) {
             Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+                ) => {}
             Err(e) => return Err(e.into()),
         }
         Ok(message)

@@ -187,7 +187,8 @@ impl Receiver {
     pub fn get(&mut self) -> Result<Vec<u8>, QueueError> {
         // TODO: read a frame from the data pair, with no read timeout (end of
         // stream before its first byte: Disconnected; inside it: Truncated);
-        // then give one credit back (a BrokenPipe there is no error).
+        // then give one credit back (a BrokenPipe or a ConnectionReset there
+        // is no error: every sender is gone).
         let _ = (&self.data, &self.credits);
         todo!("get the next message from the queue (book: ch2/process-queue.md)")
     }
